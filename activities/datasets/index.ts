@@ -1,0 +1,2 @@
+export { openLocalDataset, type DatasetPage, type DatasetReader } from './local-file';
+export { isSampled, planSample, type SamplePlan } from './sampling';

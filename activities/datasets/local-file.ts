@@ -1,0 +1,466 @@
+/**
+ * Reads local dataset files (CSV, JSON, JSONL) page by page with resumable cursors.
+ *
+ * CSV and JSONL are streamed from the byte offset stored in the cursor, so reading a file
+ * page by page costs O(N) overall. JSON files are parsed whole on every page (a JSON
+ * document cannot be resumed mid-way); use JSONL or CSV for large datasets.
+ *
+ * Rows are bound like Arize's SDK does (see `bindRow`). A row that cannot be read becomes an
+ * `Example` with `malformed` set, so it fails alone instead of failing the whole experiment.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { CsvError, parse } from 'csv-parse';
+import type { LocalDatasetSpec } from '../../workflows/spec';
+import type { Example } from '../../workflows/records';
+
+export interface DatasetPage {
+  examples: Example[];
+  nextCursor: string | null;
+}
+
+export interface DatasetReader {
+  /** Reads up to `limit` examples after `cursor` (null = start). nextCursor is null once the file is exhausted. */
+  readPage(cursor: string | null, limit: number): Promise<DatasetPage>;
+  /** Every example in order (used for counting and sampling passes). */
+  scan(): AsyncIterable<Example>;
+}
+
+type Format = 'csv' | 'json' | 'jsonl';
+
+const EXTENSIONS: Record<string, Format> = { '.csv': 'csv', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
+
+/** Where reading resumes. Serialized as base64url JSON; callers treat it as opaque. */
+interface CursorState {
+  v: 1;
+  f: Format;
+  /** File size when the cursor was made: a changed file invalidates byte offsets. */
+  s: number;
+  /** Byte offset of the next record (CSV, JSONL). */
+  o: number;
+  /** 0-based index of the next data row. */
+  n: number;
+  /** Lines consumed before `o`, for line numbers in error messages. */
+  l: number;
+  /** CSV header columns, once read. */
+  h: string[] | null;
+}
+
+interface Entry {
+  example: Example;
+  /** State that resumes right after this example. */
+  next: CursorState;
+}
+
+interface Source {
+  path: string;
+  spec: LocalDatasetSpec;
+}
+
+export function openLocalDataset(spec: LocalDatasetSpec, baseDir: string = process.cwd()): DatasetReader {
+  const resolved = path.resolve(baseDir, spec.path);
+  const format = spec.format ?? formatFromExtension(resolved);
+  const source: Source = { path: resolved, spec };
+
+  return {
+    async readPage(cursor, limit) {
+      if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`page limit must be a positive integer, got ${limit}`);
+      const size = await fileSize(resolved);
+      const start = cursor === null ? initialState(format, size) : decodeCursor(cursor, format, size, resolved);
+      const examples: Example[] = [];
+      let last: CursorState | null = null;
+      // Read one example past the page so nextCursor is null exactly when nothing is left.
+      for await (const entry of entries(source, start)) {
+        if (examples.length === limit) return { examples, nextCursor: last && encodeCursor(last) };
+        examples.push(entry.example);
+        last = entry.next;
+      }
+      return { examples, nextCursor: null };
+    },
+    async *scan() {
+      const size = await fileSize(resolved);
+      for await (const entry of entries(source, initialState(format, size))) yield entry.example;
+    },
+  };
+}
+
+function formatFromExtension(file: string): Format {
+  const ext = path.extname(file).toLowerCase();
+  const format = EXTENSIONS[ext];
+  if (format === undefined) {
+    throw new Error(
+      `cannot tell the format of dataset ${file} from its extension '${ext}': ` +
+        `use .csv, .json, .jsonl or .ndjson, or set format to csv, json or jsonl`,
+    );
+  }
+  return format;
+}
+
+async function fileSize(file: string): Promise<number> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`dataset file not found: ${file}`);
+    throw new Error(`cannot read dataset file ${file}: ${(err as Error).message}`);
+  }
+  if (!info.isFile()) throw new Error(`dataset path is not a file: ${file}`);
+  return info.size;
+}
+
+function entries(source: Source, state: CursorState): AsyncGenerator<Entry> {
+  switch (state.f) {
+    case 'csv':
+      return csvEntries(source, state);
+    case 'jsonl':
+      return jsonlEntries(source, state);
+    case 'json':
+      return jsonEntries(source, state);
+  }
+}
+
+// ---------------------------------------------------------------- cursors
+
+function initialState(f: Format, s: number): CursorState {
+  return { v: 1, f, s, o: 0, n: 0, l: 0, h: null };
+}
+
+function encodeCursor(state: CursorState): string {
+  return Buffer.from(JSON.stringify(state)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, format: Format, size: number, file: string): CursorState {
+  const invalid = () => new Error(`invalid dataset cursor for ${file}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!isPlainObject(parsed)) throw invalid();
+  const state = parsed as Partial<CursorState>;
+  const counts = [state.s, state.o, state.n, state.l];
+  const header = state.h === null || (Array.isArray(state.h) && state.h.every((c) => typeof c === 'string'));
+  if (state.v !== 1 || !counts.every((x) => Number.isInteger(x) && (x as number) >= 0) || !header) throw invalid();
+  if (state.f !== format) throw new Error(`dataset cursor was made for ${state.f}, not ${format}, reading ${file}`);
+  if (state.s !== size) {
+    throw new Error(`dataset ${file} changed since the cursor was made (size ${state.s}, now ${size}); read it again from the start`);
+  }
+  return state as CursorState;
+}
+
+// ---------------------------------------------------------------- JSON
+
+async function* jsonEntries(source: Source, state: CursorState): AsyncGenerator<Entry> {
+  const rows = await readJsonRows(source.path);
+  for (let i = state.n; i < rows.length; i++) {
+    const n = i + 1;
+    const value = rows[i];
+    const example = isPlainObject(value)
+      ? bindRow(value, i, source.spec, false)
+      : malformed(i, `row ${n}: expected a JSON object, got ${jsonType(value)}`);
+    yield { example, next: { ...state, n: i + 1 } };
+  }
+}
+
+async function readJsonRows(file: string): Promise<unknown[]> {
+  const text = stripBom(await readFile(file, 'utf8'));
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`dataset ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (Array.isArray(doc)) return doc;
+  if (isPlainObject(doc)) {
+    for (const key of ['examples', 'data', 'rows']) {
+      const rows = doc[key];
+      if (Array.isArray(rows)) return rows;
+    }
+  }
+  throw new Error(`dataset ${file} must hold a JSON array of objects, or an object with an examples, data or rows array`);
+}
+
+// ---------------------------------------------------------------- JSONL
+
+async function* jsonlEntries(source: Source, state: CursorState): AsyncGenerator<Entry> {
+  let { n, l } = state;
+  for await (const { text, end } of lines(source.path, state.o)) {
+    l += 1;
+    const line = state.o === 0 && l === 1 ? stripBom(text) : text;
+    if (line.trim() === '') continue;
+    const index = n;
+    n += 1;
+    const where = `line ${l} (row ${n})`;
+    let example: Example;
+    try {
+      const value: unknown = JSON.parse(line);
+      example = isPlainObject(value)
+        ? bindRow(value, index, source.spec, false)
+        : malformed(index, `${where}: expected a JSON object, got ${jsonType(value)}`);
+    } catch (err) {
+      example = malformed(index, `${where}: invalid JSON: ${(err as Error).message}`);
+    }
+    yield { example, next: { ...state, o: end, n, l } };
+  }
+}
+
+/** Lines from byte `start`, each with the byte offset just past its newline; a trailing `\r` is dropped. */
+async function* lines(file: string, start: number): AsyncGenerator<{ text: string; end: number }> {
+  let carry: Buffer[] = [];
+  let chunkStart = start;
+  for await (const chunk of createReadStream(file, { start }) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
+      const piece = chunk.subarray(from, nl);
+      const bytes = carry.length > 0 ? Buffer.concat([...carry, piece]) : piece;
+      carry = [];
+      from = nl + 1;
+      yield { text: dropCr(bytes.toString('utf8')), end: chunkStart + from };
+    }
+    if (from < chunk.length) carry.push(chunk.subarray(from));
+    chunkStart += chunk.length;
+  }
+  if (carry.length > 0) yield { text: dropCr(Buffer.concat(carry).toString('utf8')), end: chunkStart };
+}
+
+function dropCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+// ---------------------------------------------------------------- CSV
+
+interface CsvRecord {
+  record: string[];
+  /** Counted from the byte where this parse started. */
+  info: { bytes: number; lines: number; empty_lines: number };
+}
+
+async function* csvEntries(source: Source, state: CursorState): AsyncGenerator<Entry> {
+  let { o: offset, n, l, h: header } = state;
+  for (;;) {
+    // Place each record from the previous one: `info` restarts at every parse.
+    let prevLines = 0;
+    let prevEmpty = 0;
+    let recordStart = offset;
+    try {
+      for await (const { record, info } of csvRecords(source.path, offset)) {
+        const line = l + prevLines + (info.empty_lines - prevEmpty) + 1;
+        prevLines = info.lines;
+        prevEmpty = info.empty_lines;
+        recordStart = offset + info.bytes;
+        if (header === null) {
+          header = record;
+          checkCsvColumns(header, source);
+          continue;
+        }
+        const index = n;
+        n += 1;
+        const example =
+          record.length === header.length
+            ? bindRow(csvRow(header, record), index, source.spec, true)
+            : malformed(index, `row ${n} (line ${line}): expected ${header.length} columns, got ${record.length}`);
+        yield { example, next: { ...state, o: recordStart, n, l: l + info.lines, h: header } };
+      }
+      return;
+    } catch (err) {
+      if (!(err instanceof CsvError)) throw err;
+      if (header === null) throw new Error(`cannot read the CSV header of ${source.path}: ${err.message}`);
+      // Broken quoting: report the record's first line as one malformed row and go on after it.
+      const bad = await nextNonEmptyLine(source.path, recordStart);
+      if (bad === null) return;
+      const line = l + prevLines + bad.skipped + 1;
+      const index = n;
+      n += 1;
+      offset = bad.end;
+      l = line;
+      const example = malformed(index, `row ${n} (line ${line}): unreadable CSV record (${err.code})`);
+      yield { example, next: { ...state, o: offset, n, l, h: header } };
+    }
+  }
+}
+
+const CSV_SLICE_BYTES = 4096;
+
+/**
+ * Raw CSV records from byte `start`. Records are taken in `on_record` rather than read from the
+ * stream because a parse error destroys the stream and would drop records parsed before it;
+ * this way every good record is yielded before the error is thrown.
+ */
+async function* csvRecords(file: string, start: number): AsyncGenerator<CsvRecord> {
+  const queue: CsvRecord[] = [];
+  const parser = parse({
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    on_record: (record: string[], info) => {
+      queue.push({ record, info: { bytes: info.bytes, lines: info.lines, empty_lines: info.empty_lines } });
+      return null;
+    },
+  });
+  parser.on('error', () => undefined); // reported through the write/end callbacks below
+  const input = createReadStream(file, { start });
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      // Small slices: a page needing a few records should not pay for parsing a whole chunk.
+      for (let from = 0; from < chunk.length; from += CSV_SLICE_BYTES) {
+        const slice = chunk.subarray(from, from + CSV_SLICE_BYTES);
+        const err = await new Promise<Error | null | undefined>((resolve) => parser.write(slice, resolve));
+        yield* queue.splice(0);
+        if (err) throw err;
+      }
+    }
+    const err = await new Promise<Error | null>((resolve) => {
+      parser.once('error', resolve);
+      parser.once('finish', () => resolve(null));
+      parser.end();
+    });
+    yield* queue.splice(0);
+    if (err) throw err;
+  } finally {
+    input.destroy();
+    parser.destroy();
+  }
+}
+
+/** Explicitly named columns must exist: a typo would otherwise fail every row. */
+function checkCsvColumns(header: string[], source: Source): void {
+  const { idColumn, inputColumn, expectedColumn, metadataColumn } = source.spec;
+  for (const column of [idColumn, inputColumn, expectedColumn, metadataColumn]) {
+    if (column !== undefined && !header.includes(column)) {
+      throw new Error(`column '${column}' is not in the header of ${source.path} (columns: ${header.join(', ')})`);
+    }
+  }
+}
+
+function csvRow(header: string[], record: string[]): Record<string, unknown> {
+  return Object.fromEntries(header.map((column, i) => [column, record[i]]));
+}
+
+/** First line at or after `start` that is not empty, with how many empty lines came before it. */
+async function nextNonEmptyLine(file: string, start: number): Promise<{ end: number; skipped: number } | null> {
+  let skipped = 0;
+  for await (const { text, end } of lines(file, start)) {
+    if (text !== '') return { end, skipped };
+    skipped += 1;
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- binding
+
+const DEFAULT_INPUT = ['input', 'attributes.input.value'];
+const DEFAULT_EXPECTED = ['expected', 'expected_output', 'output', 'attributes.output.value'];
+const DEFAULT_METADATA = ['metadata', 'attributes.metadata'];
+
+/**
+ * Binds one row the way Arize's SDK does. Explicit columns win; otherwise the first default
+ * column present. CSV cells of the input/expected/metadata columns holding JSON objects or
+ * arrays are parsed. An explicitly named column missing from a row makes the row malformed.
+ */
+function bindRow(row: Record<string, unknown>, index: number, spec: LocalDatasetSpec, csv: boolean): Example {
+  const n = index + 1;
+  const fail = (reason: string) => malformed(index, `row ${n}: ${reason}`);
+
+  let id = `row-${n}`;
+  const idColumn = spec.idColumn ?? (lookup(row, 'id') ? 'id' : undefined);
+  if (idColumn !== undefined) {
+    const found = lookup(row, idColumn);
+    if (!found) return fail(`missing id column '${idColumn}'`);
+    const value = found.value;
+    if (value !== null && typeof value === 'object') return fail(`id in column '${idColumn}' is not a string or number`);
+    if (value === null || value === undefined || String(value).trim() === '') return fail(`empty id in column '${idColumn}'`);
+    id = String(value);
+  }
+
+  const input = pick(row, spec.inputColumn, DEFAULT_INPUT);
+  if (!input) return fail(`missing input column '${spec.inputColumn}'`);
+  const expected = pick(row, spec.expectedColumn, DEFAULT_EXPECTED);
+  if (!expected) return fail(`missing expected column '${spec.expectedColumn}'`);
+  const metadata = pick(row, spec.metadataColumn, DEFAULT_METADATA);
+  if (!metadata) return fail(`missing metadata column '${spec.metadataColumn}'`);
+
+  const cell = (value: unknown) => (csv ? parseJsonCell(value) : value);
+  return {
+    id,
+    index,
+    input: input.column === undefined ? row : cell(input.value),
+    expected: expected.column === undefined ? null : cell(expected.value),
+    metadata: toObject(cell(metadata.value)),
+    row,
+  };
+}
+
+/** The explicit column, else the first default present; `column` undefined means none was present. Null: explicit column missing. */
+function pick(
+  row: Record<string, unknown>,
+  explicit: string | undefined,
+  defaults: string[],
+): { column?: string; value?: unknown } | null {
+  if (explicit !== undefined) {
+    const found = lookup(row, explicit);
+    return found ? { column: explicit, value: found.value } : null;
+  }
+  for (const column of defaults) {
+    const found = lookup(row, column);
+    if (found) return { column, value: found.value };
+  }
+  return {};
+}
+
+/** A flat key (`attributes.input.value` as Arize exports it), else a nested path. */
+function lookup(row: Record<string, unknown>, column: string): { value: unknown } | null {
+  if (Object.hasOwn(row, column) && row[column] !== undefined) return { value: row[column] };
+  if (!column.includes('.')) return null;
+  let current: unknown = row;
+  for (const part of column.split('.')) {
+    if (!isPlainObject(current) || !Object.hasOwn(current, part)) return null;
+    current = current[part];
+  }
+  return current === undefined ? null : { value: current };
+}
+
+function parseJsonCell(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (!text.startsWith('{') && !text.startsWith('[')) return value;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+function toObject(value: unknown): Record<string, unknown> {
+  if (isPlainObject(value)) return value;
+  if (typeof value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if (isPlainObject(parsed)) return parsed;
+    } catch {
+      // not JSON: no metadata
+    }
+  }
+  return {};
+}
+
+function malformed(index: number, reason: string): Example {
+  return { id: `row-${index + 1}`, index, input: null, expected: null, metadata: {}, row: {}, malformed: reason };
+}
+
+// ---------------------------------------------------------------- helpers
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

@@ -1,0 +1,311 @@
+/**
+ * Results sink on the local file system:
+ *   <root>/experiments/<experimentId>/experiment.json  meta, written once
+ *   <root>/experiments/<experimentId>/runs.jsonl       one RunRecord per line, append-only
+ *   <root>/experiments/<experimentId>/summary.json     rewritten by each summarize
+ * Appends must survive SIGKILL at any point and retries of any batch, so they repair a torn
+ * tail, skip stored run keys, and fsync before reporting success.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { runKey, type ExperimentSummary, type RunRecord } from '../../workflows/records';
+import type { AppendResult, ExperimentMeta, ResultsSink } from './results-sink';
+import { createSummaryBuilder } from './summary';
+
+const META_FILE = 'experiment.json';
+const RUNS_FILE = 'runs.jsonl';
+const SUMMARY_FILE = 'summary.json';
+const NEWLINE = 0x0a;
+
+/** It becomes a folder name: a safe alphabet, no leading dot or dash ('..' included), within NAME_MAX. */
+const EXPERIMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+
+export function assertExperimentId(experimentId: string): void {
+  if (typeof experimentId !== 'string' || !EXPERIMENT_ID.test(experimentId)) {
+    throw new Error(
+      `Invalid experiment id ${JSON.stringify(experimentId)}: it becomes a folder name, so use 1-255 letters, ` +
+        `digits, '.', '_' or '-', starting with a letter or digit`,
+    );
+  }
+}
+
+/** Stored keys of one experiment, valid while runs.jsonl still has `size` bytes. */
+interface KeyCache {
+  keys: Set<string>;
+  size: number;
+}
+
+export function createLocalStore(rootDir: string): ResultsSink {
+  const root = path.resolve(rootDir, 'experiments');
+  // Per instance, like a process: a second instance must notice the first one's writes by size.
+  const caches = new Map<string, KeyCache>();
+  const chains = new Map<string, Promise<unknown>>();
+
+  function dirOf(experimentId: string): string {
+    assertExperimentId(experimentId);
+    return path.join(root, experimentId);
+  }
+
+  /** Runs `job` after every earlier job of the same experiment, so appends never interleave. */
+  function serialized<T>(experimentId: string, job: () => Promise<T>): Promise<T> {
+    const previous = chains.get(experimentId) ?? Promise.resolve();
+    const result = previous.then(job, job);
+    const settled = result.catch(() => undefined);
+    chains.set(experimentId, settled);
+    void settled.then(() => {
+      if (chains.get(experimentId) === settled) chains.delete(experimentId);
+    });
+    return result;
+  }
+
+  async function append(experimentId: string, runs: RunRecord[]): Promise<AppendResult> {
+    const file = path.join(dirOf(experimentId), RUNS_FILE);
+    const handle = await openExisting(file, 'a+', experimentId);
+    try {
+      const { size } = await handle.stat();
+      let cache = caches.get(experimentId);
+      if (!cache || cache.size !== size) {
+        // First append here, or someone else wrote (or a write of ours failed half-way).
+        const scan = await scanRuns(file, size);
+        if (scan.validEnd < size) await handle.truncate(scan.validEnd);
+        cache = { keys: scan.keys, size: scan.validEnd };
+        caches.set(experimentId, cache);
+      }
+      const fresh = new Set<string>();
+      let text = '';
+      for (const run of runs) {
+        const key = runKey(run);
+        if (cache.keys.has(key) || fresh.has(key)) continue;
+        fresh.add(key);
+        text += JSON.stringify(run) + '\n';
+      }
+      if (text !== '' || cache.size !== size) {
+        const bytes = Buffer.from(text, 'utf8');
+        if (bytes.length > 0) await handle.appendFile(bytes);
+        await handle.sync();
+        cache.size += bytes.length;
+      }
+      for (const key of fresh) cache.keys.add(key);
+      return { added: fresh.size, skipped: runs.length - fresh.size, total: cache.keys.size };
+    } catch (err) {
+      // The file may hold part of this batch: make the next append rebuild from disk.
+      caches.delete(experimentId);
+      throw err;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function readMeta(experimentId: string): Promise<ExperimentMeta> {
+    const file = path.join(dirOf(experimentId), META_FILE);
+    try {
+      return JSON.parse(await fs.readFile(file, 'utf8')) as ExperimentMeta;
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) throw notOpen(experimentId);
+      throw err;
+    }
+  }
+
+  async function* readRuns(experimentId: string): AsyncGenerator<RunRecord> {
+    const file = path.join(dirOf(experimentId), RUNS_FILE);
+    const handle = await openExisting(file, 'r', experimentId);
+    const input = handle.createReadStream(); // closes the handle when done or destroyed
+    const lines = readline.createInterface({ input, crlfDelay: Infinity });
+    try {
+      let lineNo = 0;
+      let unparsed: number | null = null;
+      for await (const line of lines) {
+        lineNo++;
+        // An unparseable line is only tolerated last: that is a torn append.
+        if (unparsed !== null) throw corruptLine(file, unparsed);
+        if (line.trim() === '') continue;
+        const run = parseRun(line);
+        if (run) yield run;
+        else unparsed = lineNo;
+      }
+    } finally {
+      // Also reached when the caller stops iterating early.
+      lines.close();
+      if (!input.closed) {
+        const closed = once(input, 'close');
+        input.destroy();
+        await closed;
+      }
+    }
+  }
+
+  return {
+    async open(meta) {
+      const dir = dirOf(meta.experimentId);
+      await fs.mkdir(dir, { recursive: true });
+      const metaFile = path.join(dir, META_FILE);
+      if (!(await exists(metaFile))) await writeAtomic(metaFile, JSON.stringify(meta, null, 2) + '\n', 'create');
+      // Created here so that append and readRuns can tell "no runs yet" from "never opened".
+      await (await fs.open(path.join(dir, RUNS_FILE), 'a')).close();
+      await syncDir(dir);
+    },
+
+    async append(experimentId, runs) {
+      dirOf(experimentId); // reject a bad id before queueing behind other work
+      return serialized(experimentId, () => append(experimentId, runs));
+    },
+
+    async summarize(experimentId, status, finishedAt) {
+      const dir = dirOf(experimentId);
+      return serialized(experimentId, async (): Promise<ExperimentSummary> => {
+        const meta = await readMeta(experimentId);
+        const builder = createSummaryBuilder();
+        for await (const run of readRuns(experimentId)) builder.add(run);
+        const summary = builder.finish({
+          experimentId,
+          name: meta.name,
+          status,
+          location: dir,
+          startedAt: meta.startedAt,
+          finishedAt,
+        });
+        await writeAtomic(path.join(dir, SUMMARY_FILE), JSON.stringify(summary, null, 2) + '\n', 'replace');
+        return summary;
+      });
+    },
+
+    readRuns,
+  };
+}
+
+/** A stored line as a run, or undefined when it is not one (torn or foreign). */
+function parseRun(line: string): RunRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const run = value as Partial<RunRecord>;
+  return typeof run.exampleId === 'string' && typeof run.repetition === 'number' ? (value as RunRecord) : undefined;
+}
+
+interface Scan {
+  keys: Set<string>;
+  /** Byte offset just past the last good line: everything after it is a torn tail. */
+  validEnd: number;
+}
+
+/**
+ * Reads the first `size` bytes of runs.jsonl as a stream, collecting run keys.
+ * Splits on bytes rather than with readline because the repair needs exact byte offsets.
+ */
+async function scanRuns(file: string, size: number): Promise<Scan> {
+  const keys = new Set<string>();
+  let validEnd = 0;
+  let lineNo = 0;
+  let unparsed: number | null = null;
+  let pending: Buffer[] = []; // the current line's bytes so far, when it spans chunks
+  let position = 0; // byte offset of the current chunk
+
+  if (size > 0) {
+    for await (const chunk of createReadStream(file, { start: 0, end: size - 1 })) {
+      const buf = chunk as Buffer;
+      let from = 0;
+      for (let nl = buf.indexOf(NEWLINE); nl !== -1; nl = buf.indexOf(NEWLINE, from)) {
+        pending.push(buf.subarray(from, nl));
+        const text = Buffer.concat(pending).toString('utf8');
+        pending = [];
+        from = nl + 1;
+        lineNo++;
+        // An unparseable line is only tolerated last: that is a torn append.
+        if (unparsed !== null) throw corruptLine(file, unparsed);
+        if (text.trim() !== '') {
+          const run = parseRun(text);
+          if (!run) {
+            unparsed = lineNo;
+            continue;
+          }
+          keys.add(runKey(run));
+        }
+        validEnd = position + from;
+      }
+      if (from < buf.length) pending.push(buf.subarray(from));
+      position += buf.length;
+    }
+  }
+  // A complete but unparseable line followed by a torn fragment is not a torn tail.
+  if (unparsed !== null && pending.length > 0) throw corruptLine(file, unparsed);
+  return { keys, validEnd };
+}
+
+/** Writes via a temp file so readers never see half a file; 'create' keeps an existing file. */
+async function writeAtomic(file: string, text: string, mode: 'create' | 'replace'): Promise<void> {
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await fs.open(temp, 'wx');
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    if (mode === 'replace') {
+      await fs.rename(temp, file);
+    } else {
+      // link fails if the file exists, so of two racing opens the first one wins.
+      await fs.link(temp, file).catch(async (err: unknown) => {
+        if (isCode(err, 'EEXIST')) return;
+        if (!LINK_UNSUPPORTED.some((code) => isCode(err, code))) throw err;
+        if (!(await exists(file))) await fs.rename(temp, file);
+      });
+    }
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+  await syncDir(path.dirname(file));
+}
+
+/** Errors of file systems without hard links, where create falls back to check-then-rename. */
+const LINK_UNSUPPORTED = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'];
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Makes a created or renamed entry durable; some platforms cannot fsync a directory, which is fine. */
+async function syncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // best effort
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function openExisting(file: string, flags: string, experimentId: string): Promise<fs.FileHandle> {
+  try {
+    // 'a+' would create runs.jsonl, but not its folder: ENOENT still means "never opened".
+    return await fs.open(file, flags);
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) throw notOpen(experimentId);
+    throw err;
+  }
+}
+
+function notOpen(experimentId: string): Error {
+  return new Error(`Experiment ${JSON.stringify(experimentId)} is not open in this results store: call open() first`);
+}
+
+function corruptLine(file: string, lineNo: number): Error {
+  return new Error(`${file}: line ${lineNo} is not a run record; fix or remove it by hand`);
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}

@@ -1,0 +1,134 @@
+/**
+ * Starts and stops the Temporal CLI dev server (`temporal server start-dev`) with this
+ * project's search attributes. Used by `dxp server`, `dxp demo`, the tests and the benchmark.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { requireTemporalCli } from './temporal-cli';
+
+export interface DevServerOptions {
+  /** gRPC port; 0 or undefined picks a free one. */
+  port?: number;
+  /** Web UI port; 0 picks a free one. Ignored when headless. */
+  uiPort?: number;
+  headless?: boolean;
+  /** SQLite file for persistence; without it state is lost when the server stops. */
+  dbFile?: string;
+  namespace?: string;
+  /** Extra dynamic config, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 200 }`. */
+  dynamicConfig?: Record<string, unknown>;
+  cliPath?: string;
+  /** Where the server's own output goes; default: discarded. */
+  stdio?: 'inherit' | 'ignore';
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  namespace: string;
+  process: ChildProcess;
+  /** SIGTERM, then SIGKILL after a grace period. */
+  stop(): Promise<void>;
+  /** SIGKILL at once: simulates a crash. */
+  kill(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export function devServerArgs(opts: DevServerOptions & { port: number; uiPort?: number }): string[] {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
+  if (opts.headless) args.push('--headless');
+  else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL');
+  if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
+  for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
+  return args;
+}
+
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const cliPath = opts.cliPath ?? requireTemporalCli();
+  const port = opts.port || (await freePort());
+  const uiPort = opts.headless ? undefined : opts.uiPort || (await freePort());
+  const namespace = opts.namespace ?? 'default';
+  const child = spawn(cliPath, devServerArgs({ ...opts, port, uiPort }), {
+    stdio: ['ignore', opts.stdio ?? 'ignore', opts.stdio ?? 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const address = `127.0.0.1:${port}`;
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+
+  const stopWith = async (signal: NodeJS.Signals, graceMs: number): Promise<void> => {
+    if (exited || child.exitCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await once(child, 'exit').catch(() => undefined);
+    clearTimeout(timer);
+  };
+
+  try {
+    await waitUntilServing(address, namespace, opts.startTimeoutMs ?? 30_000, () =>
+      exited ? `the server exited (code ${child.exitCode}): ${stderr.trim() || 'no output'}` : undefined,
+    );
+  } catch (err) {
+    await stopWith('SIGKILL', 0);
+    throw err;
+  }
+  return {
+    address,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
+    namespace,
+    process: child,
+    stop: () => stopWith('SIGTERM', 5_000),
+    kill: () => stopWith('SIGKILL', 0),
+  };
+}
+
+/** Polls until the namespace answers, or the deadline or `failed()` says stop. */
+export async function waitUntilServing(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  failed: () => string | undefined = () => undefined,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const why = failed();
+    if (why) throw new Error(`Temporal dev server did not start: ${why}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`Temporal dev server at ${address} not ready after ${timeoutMs} ms: ${String(lastError)}`);
+}

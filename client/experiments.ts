@@ -1,0 +1,78 @@
+/**
+ * Starting, attaching to, and reading experiments: the client-side API that `dxp` uses and
+ * that TypeScript callers can use directly.
+ */
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import type { experiment } from '../workflows/experiment';
+import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentProgress } from '../workflows/experiment-contract';
+import { EXPERIMENT_NAME, RUN_STATUS } from '../workflows/search-attributes';
+import type { ExperimentSpec } from '../workflows/spec';
+import type { ConnectionConfig } from './connection-config';
+
+export type ExperimentHandle = WorkflowHandle<typeof experiment>;
+
+export async function connectClient(config: ConnectionConfig): Promise<Client> {
+  const connection = await Connection.connect({
+    address: config.address,
+    ...(config.tls ? { tls: config.tls } : {}),
+    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+    connectTimeout: 5_000,
+  });
+  return new Client({ connection, namespace: config.namespace });
+}
+
+export interface StartResult {
+  handle: ExperimentHandle;
+  /** False when an experiment of this name already existed and we attached to it. */
+  started: boolean;
+}
+
+/** Starts the experiment, or attaches to the one of the same name (running or finished). */
+export async function startExperiment(client: Client, spec: ExperimentSpec, taskQueue = spec.taskQueue ?? DEFAULT_TASK_QUEUE): Promise<StartResult> {
+  const workflowId = experimentWorkflowId(spec.name);
+  try {
+    const handle = await client.workflow.start<typeof experiment>(EXPERIMENT_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue,
+      args: [{ spec }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: EXPERIMENT_NAME, value: spec.name },
+        { key: RUN_STATUS, value: 'running' },
+      ]),
+      staticSummary: `experiment ${spec.name}: task ${spec.task} over ${spec.dataset.path}`,
+      staticDetails: describeSpec(spec),
+    });
+    return { handle, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      return { handle: client.workflow.getHandle<typeof experiment>(workflowId), started: false };
+    }
+    throw err;
+  }
+}
+
+/** Accepts an experiment name or its full workflow id. */
+export function getExperimentHandle(client: Client, nameOrId: string): ExperimentHandle {
+  const workflowId = nameOrId.startsWith('experiment/') ? nameOrId : experimentWorkflowId(nameOrId);
+  return client.workflow.getHandle<typeof experiment>(workflowId);
+}
+
+export async function queryProgress(handle: ExperimentHandle): Promise<ExperimentProgress> {
+  return handle.query(progressQuery);
+}
+
+function describeSpec(spec: ExperimentSpec): string {
+  const evaluators = spec.evaluators.map((e) => (typeof e === 'string' ? e : (e.name ?? e.use))).join(', ') || 'none';
+  return [
+    `**task** ${spec.task}`,
+    `**dataset** ${spec.dataset.path}`,
+    `**evaluators** ${evaluators}`,
+    `**concurrency** ${spec.concurrency}, **repetitions** ${spec.repetitions}`,
+    spec.dryRun !== false ? `**dry run** ${spec.dryRun === true ? 10 : spec.dryRun} examples` : '',
+    spec.sample ? `**sample** ${JSON.stringify(spec.sample)}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}

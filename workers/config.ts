@@ -1,0 +1,66 @@
+/**
+ * Worker settings from flags and the environment, parsed once; every bad value is named.
+ * Secrets (TEMPORAL_API_KEY, model keys) stay in this process: never in workflow inputs.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../workflows/experiment-contract';
+import { durationSchema } from '../workflows/spec';
+
+const workerEnvSchema = z.object({
+  DXP_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  DXP_TASKS: z.string().min(1).optional(),
+  DXP_DATA_DIR: z.string().min(1).default('.dxp'),
+  DXP_SHUTDOWN_GRACE: durationSchema.default('30s'),
+  DXP_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+  DXP_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
+  /** A prebuilt workflow bundle (see `dxp bundle`); default: bundle at start. */
+  DXP_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+});
+
+export interface WorkerSettings {
+  taskQueue: string;
+  tasksModule?: string;
+  dataDir: string;
+  shutdownGraceTime: z.infer<typeof durationSchema>;
+  maxConcurrentActivities: number;
+  maxConcurrentWorkflowTasks: number;
+  workflowBundlePath?: string;
+}
+
+export interface WorkerFlags {
+  tasks?: string;
+  taskQueue?: string;
+  dataDir?: string;
+}
+
+export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+  const parsed = workerEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const tasks = flags.tasks ?? e.DXP_TASKS;
+  return {
+    taskQueue: flags.taskQueue ?? e.DXP_TASK_QUEUE,
+    ...(tasks ? { tasksModule: resolve(tasks) } : {}),
+    dataDir: resolve(flags.dataDir ?? e.DXP_DATA_DIR),
+    shutdownGraceTime: e.DXP_SHUTDOWN_GRACE,
+    maxConcurrentActivities: e.DXP_MAX_ACTIVITIES,
+    maxConcurrentWorkflowTasks: e.DXP_MAX_WORKFLOW_TASKS,
+    ...(e.DXP_WORKFLOW_BUNDLE ? { workflowBundlePath: resolve(e.DXP_WORKFLOW_BUNDLE) } : {}),
+  };
+}
+
+/** Variables the worker reads: docker-compose.yml is checked against this list. */
+export const WORKER_ENV_VARS = [
+  ...Object.keys(workerEnvSchema.shape),
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_NAME',
+] as const;

@@ -1,0 +1,47 @@
+/** Builds a dxp worker: the experiment and example workflows plus every activity. */
+import type { Duration } from '@temporalio/common';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, createRegistry, loadTaskModule } from '../activities';
+import { createLocalStore } from '../activities/sinks';
+import type { TaskModule } from '../activities/tasks/define';
+import type { ConnectionConfig } from '../client/connection-config';
+import type { WorkerSettings } from './config';
+
+export interface CreateWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  settings: WorkerSettings;
+  /** Task modules given as objects (tests, embedding); added to `settings.tasksModule`. */
+  modules?: TaskModule[];
+  /** Prebuilt workflow code, shared by several workers in one process. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Relative dataset paths resolve against this folder. */
+  datasetBaseDir?: string;
+}
+
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  const { settings } = options;
+  const modules = [...(settings.tasksModule ? [loadTaskModule(settings.tasksModule)] : []), ...(options.modules ?? [])];
+  const registry = createRegistry(...modules);
+  const sink = createLocalStore(settings.dataDir);
+  const workflowBundle =
+    options.workflowBundle ?? (settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined);
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: settings.taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ registry, sink, ...(options.datasetBaseDir ? { datasetBaseDir: options.datasetBaseDir } : {}) }),
+    shutdownGraceTime: settings.shutdownGraceTime as Duration,
+    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
+  });
+}
+
+export async function connectWorker(config: ConnectionConfig): Promise<NativeConnection> {
+  return NativeConnection.connect({
+    address: config.address,
+    ...(config.tls ? { tls: config.tls } : {}),
+    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Contract of the `experiment` workflow: its input, carried state, signals and queries.
+ * Shared by the workflow, the client and tests; imports nothing with side effects.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Example, ExperimentSummary, RunRecord, TaskPlan } from './records';
+import type { ExperimentSpec } from './spec';
+import type { SamplePlan } from '../activities/datasets/sampling';
+
+export const EXPERIMENT_WORKFLOW_TYPE = 'experiment';
+export const DEFAULT_TASK_QUEUE = 'dxp-experiments';
+
+/** Workflow id of an experiment: one per name, so `dxp run` twice attaches instead of starting twice. */
+export function experimentWorkflowId(name: string): string {
+  return `experiment/${name}`;
+}
+
+/** Child workflow id: deterministic, so a replayed or resumed parent never starts an example twice. */
+export function exampleWorkflowId(experimentId: string, exampleId: string, repetition: number): string {
+  return `${experimentWorkflowId(experimentId)}/example/${exampleId}/rep/${repetition}`;
+}
+
+export interface ExperimentInput {
+  spec: ExperimentSpec;
+  /** Present only when the workflow continued as new. */
+  carried?: CarriedState;
+}
+
+export interface Counts {
+  /** Runs that will exist when done (examples x repetitions), once known. */
+  total: number | null;
+  started: number;
+  succeeded: number;
+  failed: number;
+  /** Dataset rows that could not become runs (e.g. a duplicate example id). */
+  skipped: number;
+}
+
+/** A run waiting to start: one example, one repetition. */
+export interface QueuedRun {
+  example: Example;
+  repetition: number;
+}
+
+/** Everything the parent needs to go on after continue-as-new. Kept small: no finished runs. */
+export interface CarriedState {
+  plan: TaskPlan;
+  sample?: SamplePlan;
+  cursor: string | null;
+  exhausted: boolean;
+  /** Examples taken from the dataset so far (dry-run cap). */
+  taken: number;
+  queue: QueuedRun[];
+  /** Child workflow id → what it runs. */
+  inFlight: Record<string, { exampleId: string; repetition: number }>;
+  counts: Counts;
+  startedAt: string;
+  generation: number;
+  location?: string;
+}
+
+export interface ExperimentProgress {
+  experimentId: string;
+  name: string;
+  phase: 'preparing' | 'running' | 'finishing' | 'done';
+  counts: Counts;
+  running: number;
+  startedAt: string;
+  /** How many times the parent continued as new. */
+  generation: number;
+}
+
+/** Sent by each example workflow to its experiment when its run is finished. */
+export const runFinishedSignal = defineSignal<[RunRecord]>('runFinished');
+export const progressQuery = defineQuery<ExperimentProgress>('progress');
+
+export type ExperimentResult = ExperimentSummary;

@@ -1,0 +1,303 @@
+/**
+ * `experiment` workflow: resolves the dataset page by page, starts one `example` child per
+ * (example, repetition), keeps `concurrency` of them in flight with no barrier, flushes their
+ * run records to the results sink in batches, and continues-as-new to keep its history bounded.
+ *
+ * Children are started with ABANDON and report back by signal (the batch-sliding-window
+ * pattern): a run that continues-as-new counts as closed, so children must outlive it, and the
+ * in-flight set is carried over so concurrency stays full across generations.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ExperimentActivities } from '../activities/experiment-activities';
+import { example } from './example';
+import { exampleWorkflowId } from './experiment-contract';
+import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
+import { progressQuery, runFinishedSignal } from './experiment-contract';
+import { renderProgress } from './progress-details';
+import type { RunRecord } from './records';
+import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
+import { DRY_RUN_DEFAULT_COUNT } from './spec';
+
+/** Children started by one generation before it continues as new (each costs ~6-9 parent events). */
+const MAX_CHILDREN_PER_GENERATION = 1_000;
+/** Continue as new well before the 50 MB hard limit when rows are large. */
+const MAX_HISTORY_BYTES = 20 * 1024 * 1024;
+/** A page's rows go into history once as an activity result and once per child input. */
+const MAX_PAGE_ROWS = 500;
+const FLUSH_INTERVAL = '10s';
+
+const prepareIo = proxyActivities<ExperimentActivities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5 },
+});
+const datasetIo = proxyActivities<ExperimentActivities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 },
+});
+// Results are kept until the sink takes them: retry without limit, so an outage never loses runs.
+const sinkIo = proxyActivities<ExperimentActivities>({
+  startToCloseTimeout: '5m',
+  retry: { initialInterval: '1s', maximumInterval: '1m' }, // no maximumAttempts: unlimited
+});
+
+export async function experiment(input: ExperimentInput): Promise<ExperimentResult> {
+  const { spec } = input;
+  const experimentId = spec.name;
+  const workflowId = workflowInfo().workflowId;
+  let state: CarriedState | undefined = input.carried;
+  let phase: ExperimentProgress['phase'] = state ? 'running' : 'preparing';
+  const pending: RunRecord[] = [];
+  let firstFailure: RunRecord | undefined;
+
+  const running = (): number => (state ? Object.keys(state.inFlight).length : 0);
+  const progress = (): ExperimentProgress => ({
+    experimentId,
+    name: spec.name,
+    phase,
+    counts: state?.counts ?? { total: null, started: 0, succeeded: 0, failed: 0, skipped: 0 },
+    running: running(),
+    startedAt: state?.startedAt ?? new Date(workflowInfo().startTime).toISOString(),
+    generation: state?.generation ?? 0,
+  });
+
+  setHandler(progressQuery, progress);
+  setHandler(runFinishedSignal, (record) => {
+    if (!state || !(record.workflowId in state.inFlight)) {
+      log.warn('ignoring a report from an example not in flight', { workflowId: record.workflowId });
+      return;
+    }
+    delete state.inFlight[record.workflowId];
+    if (record.error) {
+      state.counts.failed++;
+      firstFailure ??= record;
+    } else {
+      state.counts.succeeded++;
+    }
+    pending.push(record);
+  });
+
+  if (!state) {
+    const prepared = await prepareIo.prepareExperiment({ experimentId, spec, workflowId }).catch(failExperiment);
+    state = {
+      plan: prepared.plan,
+      sample: prepared.sample,
+      cursor: null,
+      exhausted: false,
+      taken: 0,
+      queue: [],
+      inFlight: {},
+      counts: { total: prepared.total, started: 0, succeeded: 0, failed: 0, skipped: 0 },
+      startedAt: new Date(workflowInfo().startTime).toISOString(),
+      generation: 0,
+      location: prepared.location,
+    };
+  }
+  const s: CarriedState = state;
+  phase = 'running';
+
+  // Results flow to the sink in the background, one batch at a time, while children run.
+  let flushing: Promise<void> | undefined;
+  let flushError: unknown;
+  let flushDue = false;
+  let flushTimerArmed = false;
+  const flush = (all: boolean): void => {
+    if (flushing || pending.length === 0) return;
+    if (!all && !flushDue && pending.length < spec.flushEvery) return;
+    flushDue = false;
+    const batch = pending.splice(0, spec.flushEvery);
+    flushing = sinkIo
+      .recordRuns({ experimentId, runs: batch })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          // Keep the runs: a cancelled flush is sent again from the non-cancellable finish.
+          pending.unshift(...batch);
+          flushError = err;
+        },
+      )
+      .finally(() => {
+        flushing = undefined;
+      });
+  };
+  const armFlushTimer = (): void => {
+    if (flushTimerArmed || pending.length === 0) return;
+    flushTimerArmed = true;
+    sleep(FLUSH_INTERVAL)
+      .then(() => {
+        flushDue = true;
+      })
+      .catch(() => undefined) // cancelled with the workflow
+      .finally(() => {
+        flushTimerArmed = false;
+      });
+  };
+  const drainPending = async (): Promise<void> => {
+    while (pending.length > 0 || flushing) {
+      flush(true);
+      await flushing;
+      if (flushError !== undefined) {
+        const err = flushError;
+        flushError = undefined;
+        // Retry a flush cut by cancellation once we are in the non-cancellable finish.
+        if (isCancellation(err) && !CancellationScope.current().consideredCancelled) continue;
+        throw err;
+      }
+    }
+  };
+
+  const dryRunCap = spec.dryRun === false ? Infinity : spec.dryRun === true ? DRY_RUN_DEFAULT_COUNT : spec.dryRun;
+  const perPage = Math.max(1, Math.min(MAX_PAGE_ROWS, Math.ceil(Math.max(spec.concurrency * 2, 50) / spec.repetitions)));
+  let startedThisGeneration = 0;
+  const shouldContinueAsNew = (): boolean => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historySize > MAX_HISTORY_BYTES || startedThisGeneration >= MAX_CHILDREN_PER_GENERATION;
+  };
+  const allDone = (): boolean => s.exhausted && s.queue.length === 0 && running() === 0;
+  const canStart = (): boolean => running() < spec.concurrency && (s.queue.length > 0 || !s.exhausted);
+  const stopOnError = (): boolean => spec.exitOnError && firstFailure !== undefined;
+
+  const refill = async (): Promise<void> => {
+    const page = await datasetIo
+      .readExamples({ dataset: spec.dataset, cursor: s.cursor, limit: perPage, sample: s.sample })
+      .catch(failExperiment);
+    const room = dryRunCap - s.taken;
+    const taken = page.examples.slice(0, Math.max(0, room));
+    s.taken += taken.length;
+    s.cursor = page.nextCursor;
+    s.exhausted = page.nextCursor === null || s.taken >= dryRunCap;
+    for (const ex of taken) {
+      for (let repetition = 1; repetition <= spec.repetitions; repetition++) s.queue.push({ example: ex, repetition });
+    }
+  };
+
+  const startRuns = async (runs: QueuedRun[]): Promise<void> => {
+    await Promise.all(
+      runs.map(async ({ example: ex, repetition }) => {
+        const childId = exampleWorkflowId(experimentId, ex.id, repetition);
+        s.inFlight[childId] = { exampleId: ex.id, repetition };
+        s.counts.started++;
+        startedThisGeneration++;
+        try {
+          await startChild(example, {
+            workflowId: childId,
+            args: [{ experimentId, parentWorkflowId: workflowId, example: ex, repetition, plan: s.plan }],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: [
+              { key: EXPERIMENT_NAME, value: spec.name },
+              { key: EXAMPLE_ID, value: ex.id },
+              { key: RUN_STATUS, value: 'running' },
+            ],
+            staticSummary: `${spec.name}: example ${ex.id}, repetition ${repetition}`,
+          });
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          // Only a second row with the same example id gets here: its child id is taken.
+          delete s.inFlight[childId];
+          s.counts.started--;
+          s.counts.skipped++;
+          log.warn('example skipped: its workflow id is taken (duplicate example id?)', { exampleId: ex.id, error: String(err) });
+        }
+      }),
+    );
+  };
+
+  try {
+    for (;;) {
+      setCurrentDetails(renderProgress(progress()));
+      if (stopOnError()) break;
+      if (allDone()) break;
+      if (shouldContinueAsNew()) {
+        await drainPending();
+        await condition(allHandlersFinished);
+        if (pending.length > 0) continue;
+        s.generation++;
+        return await continueAsNew<typeof experiment>({ spec, carried: s });
+      }
+      if (canStart()) {
+        if (s.queue.length === 0) {
+          await refill();
+          continue;
+        }
+        const capacity = Math.min(spec.concurrency - running(), MAX_CHILDREN_PER_GENERATION - startedThisGeneration);
+        await startRuns(s.queue.splice(0, capacity));
+        continue;
+      }
+      flush(false);
+      armFlushTimer();
+      await condition(
+        () =>
+          canStart() ||
+          allDone() ||
+          stopOnError() ||
+          (!flushing && pending.length > 0 && (flushDue || pending.length >= spec.flushEvery)),
+      );
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => finish('cancelled'));
+    }
+    throw err;
+  }
+
+  if (stopOnError() && firstFailure) {
+    await finish('failed');
+    throw ApplicationFailure.create({
+      type: 'ExampleFailed',
+      message: `exitOnError: example '${firstFailure.exampleId}' (repetition ${firstFailure.repetition}) failed: ${firstFailure.error}`,
+      nonRetryable: true,
+    });
+  }
+  return await finish('completed');
+
+  /** Stops children still running (cancel, failure), stores every pending run, writes the summary. */
+  async function finish(status: ExperimentResult['status']): Promise<ExperimentResult> {
+    phase = 'finishing';
+    if (status !== 'completed') {
+      await Promise.all(
+        Object.keys(s.inFlight).map((id) => getExternalWorkflowHandle(id).cancel().catch(() => undefined)),
+      );
+    }
+    await drainPending();
+    await condition(allHandlersFinished);
+    await drainPending();
+    const summary = await sinkIo.finalizeExperiment({ experimentId, status });
+    upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
+    phase = 'done';
+    setCurrentDetails(renderProgress(progress()));
+    return summary;
+  }
+}
+
+/** A non-retryable activity failure (bad dataset, unknown task) fails the experiment with its reason. */
+function failExperiment(err: unknown): never {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    throw ApplicationFailure.create({
+      type: err.cause.type ?? 'InvalidExperiment',
+      message: err.cause.message,
+      nonRetryable: true,
+      cause: err,
+    });
+  }
+  throw err;
+}

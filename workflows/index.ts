@@ -1,0 +1,3 @@
+/** The only `workflowsPath`: every workflow type this project registers, by name. */
+export { experiment } from './experiment';
+export { example } from './example';

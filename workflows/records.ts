@@ -1,0 +1,112 @@
+/**
+ * Plain data that crosses the workflow/activity boundary and lands in results.
+ * Types only: safe to import from workflows, activities, client and tests alike.
+ */
+import type { Duration, RetrySpec } from './spec';
+
+/** One dataset row, bound the way Arize's SDK binds it (input, expected output, metadata, whole row). */
+export interface Example {
+  /** Stable example id: the id column, or `row-<n>` (1-based data row). */
+  id: string;
+  /** 0-based position in the dataset file. */
+  index: number;
+  input: unknown;
+  expected: unknown;
+  metadata: Record<string, unknown>;
+  row: Record<string, unknown>;
+  /** Set when the row could not be parsed: the example fails alone, with this reason. */
+  malformed?: string;
+}
+
+/** Activity options in plain data (resolved from task defaults and spec overrides). */
+export interface ActivityPlan {
+  timeout: Duration;
+  heartbeat?: Duration;
+  retry: RetrySpec;
+}
+
+export interface StepPlan extends ActivityPlan {
+  name: string;
+}
+
+export interface EvaluatorPlan extends ActivityPlan {
+  /** Column name in the results (`eval.<column>.score` in Arize). */
+  column: string;
+  /** Registered evaluator that computes it. */
+  use: string;
+  params?: Record<string, unknown>;
+}
+
+/** What the worker's task registry says a task looks like, fixed once per experiment. */
+export interface TaskPlan {
+  task: string;
+  steps: StepPlan[];
+  cleanup?: StepPlan;
+  evaluators: EvaluatorPlan[];
+}
+
+/** The Arize `EvaluationResult` shape: score or a non-empty label is required. */
+export interface EvaluationResult {
+  score?: number;
+  label?: string;
+  explanation?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface EvaluatorOutcome extends EvaluationResult {
+  /** The evaluator failed: recorded on the run, never fatal to it. */
+  error?: string;
+}
+
+export interface StepTiming {
+  name: string;
+  /** Wall time in the workflow, from schedule to result, across retries. */
+  durationMs: number;
+  /** Attempts used (known when the step succeeded or failed with details). */
+  attempts?: number;
+  error?: string;
+}
+
+/** One (example, repetition) result: what the results sink stores. */
+export interface RunRecord {
+  exampleId: string;
+  repetition: number;
+  output: unknown;
+  error?: string;
+  evaluations: Record<string, EvaluatorOutcome>;
+  steps: StepTiming[];
+  startedAt: string;
+  durationMs: number;
+  /** Temporal workflow id of the example workflow, for finding it in the UI. */
+  workflowId: string;
+}
+
+/** Key that makes a run unique within an experiment; sinks dedupe on it. */
+export function runKey(run: Pick<RunRecord, 'exampleId' | 'repetition'>): string {
+  return `${run.exampleId}#${run.repetition}`;
+}
+
+export interface EvaluatorSummary {
+  /** Mean score over runs that produced a score. */
+  meanScore: number | null;
+  scored: number;
+  labels: Record<string, number>;
+  errors: number;
+}
+
+export interface ExperimentSummary {
+  experimentId: string;
+  name: string;
+  status: 'completed' | 'failed' | 'cancelled';
+  runs: number;
+  succeeded: number;
+  failed: number;
+  evaluators: Record<string, EvaluatorSummary>;
+  /** First failures with their reasons (capped, see `failuresTruncated`). */
+  failures: { exampleId: string; repetition: number; error: string }[];
+  failuresTruncated: boolean;
+  /** Where the runs are stored (a local folder, later an Arize experiment). */
+  location: string;
+  startedAt: string;
+  finishedAt: string;
+}
