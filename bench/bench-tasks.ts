@@ -1,0 +1,35 @@
+/**
+ * Tasks of the pipeline-vs-pool benchmark, written with the same authoring API users use.
+ * `benchTasks` maps the short name given to `--tasks` to the registered task name and the
+ * time the task itself takes, which the benchmark subtracts to get per-example overhead.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defineTasks } from '../activities/tasks/define';
+
+export const SLEEP_MS = 200;
+
+export const benchModule = defineTasks({
+  tasks: {
+    /** Does nothing: measures the pure cost of running one example. */
+    'bench-noop': (row) => ({ id: row.id ?? null }),
+    /** A fixed 200 ms of waiting, e.g. a model call; stops at once when the step is cancelled. */
+    'bench-sleep200': async (row, ctx) => {
+      await sleep(SLEEP_MS, undefined, { signal: ctx.signal });
+      return { id: row.id ?? null };
+    },
+  },
+});
+
+export interface BenchTask {
+  /** Name given to `--tasks`. */
+  key: string;
+  /** Name the worker's registry knows it by. */
+  task: keyof NonNullable<typeof benchModule.tasks>;
+  /** The task's own time per example, in ms. */
+  ownMs: number;
+}
+
+export const benchTasks: Record<string, BenchTask> = {
+  noop: { key: 'noop', task: 'bench-noop', ownMs: 0 },
+  sleep200: { key: 'sleep200', task: 'bench-sleep200', ownMs: SLEEP_MS },
+};

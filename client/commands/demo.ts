@@ -1,0 +1,86 @@
+/**
+ * `dxp demo`: the whole pipeline on local defaults. Uses the Temporal server at TEMPORAL_ADDRESS
+ * when one answers, else starts the dev server (state in .dxp/temporal.db); runs a worker in
+ * this process; runs the bundled calculator dataset; prints the summary and the UI link.
+ */
+import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connectWorker, createWorker } from '../../workers/create-worker';
+import { workerSettings } from '../../workers/config';
+import { PROJECT_ROOT } from '../temporal-cli';
+import { type DevServer } from '../dev-server';
+import { loadConnectionConfig, withClient } from '../cli-context';
+import { startExperiment } from '../experiments';
+import { workflowUiLink, type ConnectionConfig } from '../connection-config';
+import { loadSpecFile } from '../spec-file';
+import { defaultDbFile, launchServer } from './server';
+import { printOutcome } from './result';
+import { watchExperiment } from './watch';
+
+export const DEMO_SPEC = join(PROJECT_ROOT, 'examples', 'demo', 'experiment.yaml');
+const DEMO_TASK_QUEUE = 'dxp-demo';
+
+export interface DemoOptions {
+  /** After the summary: keep a server we started running for the UI (default: when interactive). */
+  keep?: boolean;
+}
+
+export async function demoCommand(opts: DemoOptions): Promise<number> {
+  let config = loadConnectionConfig();
+  const server = await ensureServer(config);
+  if (server) config = { ...config, address: server.address, uiUrl: server.uiUrl };
+
+  // Failed examples are part of the demo: keep the SDK's per-failure warnings out of the output.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const connection = await connectWorker(config);
+  process.stdout.write('Starting a worker in this process (bundling the workflows takes a few seconds)...\n');
+  const worker = await createWorker({ connection, namespace: config.namespace, settings: { ...workerSettings({ taskQueue: DEMO_TASK_QUEUE }), shutdownGraceTime: '5s' } });
+  const running = worker.run();
+
+  let code: number;
+  try {
+    const spec = loadSpecFile(DEMO_SPEC);
+    spec.name = `${spec.name}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
+    code = await withClient(async (client) => {
+      const { handle } = await startExperiment(client, spec, DEMO_TASK_QUEUE);
+      const link = workflowUiLink(config, handle.workflowId);
+      process.stdout.write(`Experiment ${spec.name} started: ${handle.workflowId}\n${link ? `Temporal UI: ${link}\n` : ''}`);
+      await watchExperiment(handle);
+      const result = await printOutcome(handle, config, false);
+      if (link) process.stdout.write(`Temporal UI: ${link}\n`);
+      return result;
+    }, config);
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+  }
+
+  if (server) {
+    const keep = opts.keep ?? Boolean(process.stdout.isTTY);
+    if (keep) {
+      process.stdout.write(`The dev server keeps running for the UI (${server.uiUrl}). Ctrl-C stops it.\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
+    await server.stop();
+  }
+  return code;
+}
+
+/** Returns a dev server we started, or undefined when TEMPORAL_ADDRESS already answers. */
+async function ensureServer(config: ConnectionConfig): Promise<DevServer | undefined> {
+  try {
+    await withClient(async () => undefined, config);
+    process.stdout.write(`Using the Temporal server at ${config.address}.\n`);
+    return undefined;
+  } catch {
+    const port = Number(/:(\d+)$/.exec(config.address)?.[1] ?? 7233);
+    process.stdout.write(`No Temporal server at ${config.address}; starting the dev server (state in ${defaultDbFile()})...\n`);
+    const server = await launchServer({ port, dbFile: defaultDbFile() });
+    process.stdout.write(`Temporal dev server on ${server.address}, Web UI ${server.uiUrl}\n`);
+    return server;
+  }
+}

@@ -1,0 +1,48 @@
+/** `dxp server`: the Temporal dev server with its Web UI, persisted in the data folder. */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { startDevServer, type DevServer } from '../dev-server';
+import { TemporalCliNotFoundError } from '../temporal-cli';
+import { CliError, EXIT } from '../cli-context';
+
+export interface ServerOptions {
+  port: number;
+  uiPort?: number;
+  dbFile: string;
+  headless?: boolean;
+}
+
+export function defaultDbFile(): string {
+  return resolve(process.env.DXP_DATA_DIR ?? '.dxp', 'temporal.db');
+}
+
+export async function launchServer(opts: ServerOptions, stdio: 'inherit' | 'ignore' = 'ignore'): Promise<DevServer> {
+  mkdirSync(dirname(resolve(opts.dbFile)), { recursive: true });
+  try {
+    return await startDevServer({
+      port: opts.port,
+      uiPort: opts.uiPort ?? opts.port + 1000,
+      dbFile: resolve(opts.dbFile),
+      headless: opts.headless,
+      stdio,
+    });
+  } catch (err) {
+    if (err instanceof TemporalCliNotFoundError) throw new CliError(err.message, EXIT.unreachable);
+    throw err;
+  }
+}
+
+export async function serverCommand(opts: ServerOptions): Promise<number> {
+  const server = await launchServer(opts, 'inherit');
+  process.stdout.write(
+    `Temporal dev server on ${server.address}${server.uiUrl ? `, Web UI ${server.uiUrl}` : ''}; state in ${resolve(opts.dbFile)}\n` +
+      `Set TEMPORAL_ADDRESS=${server.address} for workers and clients elsewhere. Ctrl-C stops it.\n`,
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = () => void server.stop().then(resolveStop);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    server.process.once('exit', () => resolveStop());
+  });
+  return EXIT.ok;
+}

@@ -1,0 +1,34 @@
+/** `dxp worker`: runs workflows and activities until SIGINT/SIGTERM, then drains within the grace time. */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connectWorker, createWorker } from '../../workers/create-worker';
+import { workerSettings, type WorkerFlags } from '../../workers/config';
+import { CliError, EXIT, loadConnectionConfig, unreachableMessage } from '../cli-context';
+
+export async function workerCommand(flags: WorkerFlags): Promise<number> {
+  const config = loadConnectionConfig();
+  let settings;
+  try {
+    settings = workerSettings(flags);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.badInput);
+  }
+  // The SDK's runtime handles SIGINT/SIGTERM: worker.run() resolves once in-flight work has drained.
+  Runtime.install({ logger: new DefaultLogger((process.env.DXP_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO') });
+  let connection;
+  try {
+    connection = await connectWorker(config);
+  } catch (err) {
+    throw new CliError(unreachableMessage(config, err), EXIT.unreachable);
+  }
+  try {
+    const worker = await createWorker({ connection, namespace: config.namespace, settings });
+    process.stdout.write(
+      `dxp worker on ${config.address}, namespace ${config.namespace}, task queue ${settings.taskQueue}` +
+        `${settings.tasksModule ? `, tasks ${settings.tasksModule}` : ''}; results in ${settings.dataDir}\n`,
+    );
+    await worker.run();
+    return EXIT.ok;
+  } finally {
+    await connection.close();
+  }
+}
