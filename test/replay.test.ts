@@ -1,0 +1,23 @@
+/**
+ * Replays committed histories against today's workflow code: a change that would break
+ * running experiments (non-determinism) fails here. Re-record with
+ * `DXP_RECORD_HISTORIES=1 npx jest test/continue-as-new` only for an intended, versioned change.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from './helpers/temporal';
+
+const dir = join(__dirname, 'histories');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+test('there are recorded histories of both workflows, one of which continued as new', () => {
+  expect(files).toEqual(expect.arrayContaining(['experiment-first-generation.json', 'experiment-last-generation.json', 'example.json']));
+  expect(readFileSync(join(dir, 'experiment-first-generation.json'), 'utf8')).toContain('CONTINUED_AS_NEW');
+});
+
+test.each(files)('%s replays without non-determinism', async (file) => {
+  const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+});
