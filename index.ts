@@ -1,0 +1,23 @@
+/**
+ * The package's public API: authoring tasks and evaluators, specs, and starting experiments
+ * from TypeScript. The CLI (`dxp`) is built on the same functions.
+ */
+export { defineTasks, NonRetryableError } from './activities/tasks/define';
+export type {
+  CleanupContext,
+  EvaluatorArgs,
+  EvaluatorDefinition,
+  EvaluatorFn,
+  EvaluatorReturn,
+  MultiStepTask,
+  SimpleTask,
+  StepContext,
+  StepDefinition,
+  TaskDefinition,
+  TaskModule,
+} from './activities/tasks/define';
+export { experimentSpecSchema, type ExperimentSpec, type ExperimentSpecInput } from './workflows/spec';
+export type { EvaluationResult, ExperimentSummary, RunRecord } from './workflows/records';
+export { parseSpec, loadSpecFile, SpecError } from './client/spec-file';
+export { connectClient, startExperiment, getExperimentHandle, queryProgress } from './client/experiments';
+export { connectionConfigFromEnv } from './client/connection-config';
