@@ -30,7 +30,8 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   namespace: string;
-  process: ChildProcess;
+  /** The server process, when we spawned it ourselves. */
+  process?: ChildProcess;
   /** SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<void>;
   /** SIGKILL at once: simulates a crash. */

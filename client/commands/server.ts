@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { startDevServer, type DevServer } from '../dev-server';
+import { startDevServerWithSdkDownload } from '../sdk-download-server';
 import { TemporalCliNotFoundError } from '../temporal-cli';
 import { CliError, EXIT } from '../cli-context';
 
@@ -18,17 +19,16 @@ export function defaultDbFile(): string {
 
 export async function launchServer(opts: ServerOptions, stdio: 'inherit' | 'ignore' = 'ignore'): Promise<DevServer> {
   mkdirSync(dirname(resolve(opts.dbFile)), { recursive: true });
+  const options = { port: opts.port, uiPort: opts.uiPort ?? opts.port + 1000, dbFile: resolve(opts.dbFile), headless: opts.headless, stdio };
   try {
-    return await startDevServer({
-      port: opts.port,
-      uiPort: opts.uiPort ?? opts.port + 1000,
-      dbFile: resolve(opts.dbFile),
-      headless: opts.headless,
-      stdio,
-    });
+    return await startDevServer(options);
   } catch (err) {
-    if (err instanceof TemporalCliNotFoundError) throw new CliError(err.message, EXIT.unreachable);
-    throw err;
+    if (!(err instanceof TemporalCliNotFoundError)) throw err;
+    try {
+      return await startDevServerWithSdkDownload(options);
+    } catch (downloadErr) {
+      throw new CliError(`${err.message}\n(The SDK's own download of the dev server failed too: ${(downloadErr as Error).message})`, EXIT.unreachable);
+    }
   }
 }
 
@@ -42,7 +42,7 @@ export async function serverCommand(opts: ServerOptions): Promise<number> {
     const stop = () => void server.stop().then(resolveStop);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    server.process.once('exit', () => resolveStop());
+    server.process?.once('exit', () => resolveStop());
   });
   return EXIT.ok;
 }
