@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startExperiment } from '../client/experiments';
@@ -135,7 +135,7 @@ test('an evaluator that throws is recorded on the run and the others still score
 
 test('a malformed row fails that example only', async () => {
   const dataset = join(dir, 'malformed.jsonl');
-  require('node:fs').writeFileSync(dataset, '{"id":"good1","input":"x"}\n{"id": "broken", \n{"id":"good2","input":"y"}\n');
+  writeFileSync(dataset, '{"id":"good1","input":"x"}\n{"id": "broken", \n{"id":"good2","input":"y"}\n');
   const spec = parseSpec({ name: 'malformed', dataset: { path: dataset }, task: 'echo', taskQueue });
   const summary = await (await startExperiment(client, spec, taskQueue)).handle.result();
   expect(summary).toMatchObject({ runs: 3, succeeded: 2, failed: 1 });

@@ -16,6 +16,7 @@ const workerEnvSchema = z.object({
   DXP_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
   /** A prebuilt workflow bundle (see `dxp bundle`); default: bundle at start. */
   DXP_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  DXP_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
 export interface WorkerSettings {
@@ -26,6 +27,7 @@ export interface WorkerSettings {
   maxConcurrentActivities: number;
   maxConcurrentWorkflowTasks: number;
   workflowBundlePath?: string;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 export interface WorkerFlags {
@@ -49,6 +51,7 @@ export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv =
     maxConcurrentActivities: e.DXP_MAX_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.DXP_MAX_WORKFLOW_TASKS,
     ...(e.DXP_WORKFLOW_BUNDLE ? { workflowBundlePath: resolve(e.DXP_WORKFLOW_BUNDLE) } : {}),
+    logLevel: e.DXP_LOG_LEVEL,
   };
 }
 

@@ -6,10 +6,11 @@ import type { TaskModule } from './define';
 export function loadTaskModule(path: string, cwd = process.cwd()): TaskModule {
   const full = resolve(cwd, path);
   if (!existsSync(full)) throw new Error(`task module not found: ${full}`);
-  // tsx compiles TypeScript on require; a no-op for plain JavaScript.
+  // tsx compiles TypeScript on require; a no-op for plain JavaScript. User modules load at run time: require is the point.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   require('tsx/cjs');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded = require(full) as { default?: TaskModule } & TaskModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const module: TaskModule = loaded.default && (loaded.default.tasks || loaded.default.evaluators) ? loaded.default : loaded;
   if (!module.tasks && !module.evaluators) {
     throw new Error(`task module ${full} exports no tasks or evaluators (export default defineTasks({ tasks, evaluators }))`);

@@ -13,7 +13,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     throw new CliError((err as Error).message, EXIT.badInput);
   }
   // The SDK's runtime handles SIGINT/SIGTERM: worker.run() resolves once in-flight work has drained.
-  Runtime.install({ logger: new DefaultLogger((process.env.DXP_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO') });
+  Runtime.install({ logger: new DefaultLogger(settings.logLevel) });
   let connection;
   try {
     connection = await connectWorker(config);
