@@ -68,29 +68,33 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
       return { plan, ...(sample ? { sample } : {}), total: Math.min(selected, cap) * spec.repetitions };
     },
 
-    async readExamples({ dataset, cursor, limit, sample }: ReadInput): Promise<{ examples: Example[]; nextCursor: string | null }> {
-      const reader = await invalidDatasetIsFatal(async () => open(dataset));
-      // Shrink the page until it fits the payload budget; a single oversized row fails alone.
-      for (let size = limit; ; size = Math.max(1, Math.floor(size / 2))) {
-        const page = await reader.readPage(cursor, size);
-        const examples = sample ? page.examples.filter((ex) => isSampled(sample, ex)) : page.examples;
-        const bytes = Buffer.byteLength(JSON.stringify(examples));
-        if (bytes <= MAX_PAGE_BYTES) return { examples, nextCursor: page.nextCursor };
-        if (size === 1) {
-          const tooBig = examples.map((ex) => ({ ...ex, input: null, expected: null, metadata: {}, row: {}, malformed: `row is ${bytes} bytes; rows are limited to ${MAX_PAGE_BYTES}` }));
-          return { examples: tooBig, nextCursor: page.nextCursor };
-        }
-      }
+    async readExamples(input: ReadInput): Promise<{ examples: Example[]; nextCursor: string | null }> {
+      return whileHeartbeating(() => readPage(input));
     },
 
     async recordRuns({ experimentId, runs }: { experimentId: string; runs: RunRecord[] }): Promise<AppendResult> {
-      return deps.sink.append(experimentId, runs);
+      return whileHeartbeating(() => deps.sink.append(experimentId, runs));
     },
 
     async finalizeExperiment({ experimentId, status }: { experimentId: string; status: ExperimentSummary['status'] }): Promise<ExperimentSummary> {
-      return deps.sink.summarize(experimentId, status, new Date().toISOString());
+      return whileHeartbeating(() => deps.sink.summarize(experimentId, status, new Date().toISOString()));
     },
   };
+
+  async function readPage({ dataset, cursor, limit, sample }: ReadInput): Promise<{ examples: Example[]; nextCursor: string | null }> {
+    const reader = await invalidDatasetIsFatal(async () => open(dataset));
+    // Shrink the page until it fits the payload budget; a single oversized row fails alone.
+    for (let size = limit; ; size = Math.max(1, Math.floor(size / 2))) {
+      const page = await reader.readPage(cursor, size);
+      const examples = sample ? page.examples.filter((ex) => isSampled(sample, ex)) : page.examples;
+      const bytes = Buffer.byteLength(JSON.stringify(examples));
+      if (bytes <= MAX_PAGE_BYTES) return { examples, nextCursor: page.nextCursor };
+      if (size === 1) {
+        const tooBig = examples.map((ex) => ({ ...ex, input: null, expected: null, metadata: {}, row: {}, malformed: `row is ${bytes} bytes; rows are limited to ${MAX_PAGE_BYTES}` }));
+        return { examples: tooBig, nextCursor: page.nextCursor };
+      }
+    }
+  }
 }
 
 export type ExperimentActivities = ReturnType<typeof createExperimentActivities>;
@@ -102,6 +106,17 @@ async function invalidDatasetIsFatal<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw ApplicationFailure.nonRetryable(`dataset: ${message}`, 'InvalidDataset');
+  }
+}
+
+/** Heartbeats every second while `fn` runs, so the workflow's short heartbeat timeout spots a dead worker. */
+async function whileHeartbeating<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat(), 1_000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
   }
 }
 

@@ -8,7 +8,7 @@
  * Prints a table per task and writes every figure to bench/results/latest.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
@@ -31,10 +31,12 @@ interface Options {
   n: number;
   c: number;
   tasks: BenchTask[];
+  /** 'file' (default): a temp SQLite file, as a real local setup; 'memory': the dev server's in-memory SQLite, for comparison. */
+  serverDb: 'file' | 'memory';
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts = { n: 1000, c: 50, tasks: 'noop,sleep200' };
+  const opts = { n: 1000, c: 50, tasks: 'noop,sleep200', serverDb: 'file' as Options['serverDb'] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -53,9 +55,15 @@ function parseArgs(argv: string[]): Options {
       case '--tasks':
         opts.tasks = value();
         break;
+      case '--server-db': {
+        const v = value();
+        if (v !== 'file' && v !== 'memory') throw new Error(`--server-db: expected file or memory, got '${v}'`);
+        opts.serverDb = v;
+        break;
+      }
       case '-h':
       case '--help':
-        console.log('usage: npm run bench -- [--n 1000] [--c 50] [--tasks noop,sleep200]');
+        console.log('usage: npm run bench -- [--n 1000] [--c 50] [--tasks noop,sleep200] [--server-db file|memory]');
         process.exit(0);
         break;
       default:
@@ -73,7 +81,7 @@ function parseArgs(argv: string[]): Options {
     });
   if (tasks.length === 0) throw new Error('--tasks: give at least one task');
   if (opts.c > 1000) throw new Error('--c: the experiment spec allows at most 1000');
-  return { n: opts.n, c: opts.c, tasks };
+  return { n: opts.n, c: opts.c, tasks, serverDb: opts.serverDb };
 }
 
 function positiveInt(flag: string, text: string): number {
@@ -110,7 +118,18 @@ interface RunnerResult {
 
 interface PipelineExtras {
   experimentName: string;
+  serverDb: Options['serverDb'];
   serverStartMs: number;
+  /** CPU seconds used during the experiment (start → result), and the machine's load. */
+  cpu: { benchProcessS: number; devServerS: number | null; wallS: number; cores: number; loadAvg1Before: number; loadAvg1After: number };
+  /** Children between StartChildWorkflowExecutionInitiated and their runFinished signal, over the run. */
+  inFlight: { timeWeightedMean: number; max: number } | null;
+  /** Parent reaction: a runFinished signal → the next StartChildWorkflowExecutionInitiated (while runs remain to start). */
+  parentReactionMs: Latency | null;
+  /** The parent's own activities (prepare, readExamples, recordRuns, finalize): count and scheduled → completed times. */
+  parentActivities: Record<string, { count: number; meanMs: number; maxMs: number }>;
+  /** Failed workflow tasks of the parent: cause (WorkflowTaskFailedCause number) and message. */
+  parentWorkflowTaskFailures: { run: number; eventId: string; cause: number | null; message: string }[];
   workerStartMs: number;
   /** Runs of the parent's continue-as-new chain. */
   parentRuns: number;
@@ -165,6 +184,24 @@ function rssSampler(): { stop(): { baselineMb: number; peakMb: number; samples: 
       return { baselineMb: mb(baseline), peakMb: mb(peak), samples: samples + 1 };
     },
   };
+}
+
+/** User+system CPU seconds of another process (Linux /proc; null elsewhere). */
+function procCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime), in clock ticks of 1/100 s on Linux.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,13 +283,17 @@ async function runPipeline(
   c: number,
   workDir: string,
   workflowBundle: { code: string },
+  serverDb: Options['serverDb'],
 ): Promise<RunnerResult> {
   const name = `bench-${task.key}-n${n}-c${c}`;
   const dataDir = join(workDir, `store-${task.key}`);
   const taskQueue = `bench-${task.key}`;
 
   let t = performance.now();
-  const server: DevServer = await startDevServer({ headless: true, dbFile: join(workDir, `temporal-${task.key}.db`) });
+  const server: DevServer = await startDevServer({
+    headless: true,
+    ...(serverDb === 'file' ? { dbFile: join(workDir, `temporal-${task.key}.db`) } : {}),
+  });
   const serverStartMs = performance.now() - t;
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
@@ -277,6 +318,7 @@ async function runPipeline(
     try {
       const spec = parseSpec({ name, dataset: { path: datasetPath }, task: task.task, concurrency: c, taskQueue });
       const sampler = rssSampler();
+      const cpu0 = { own: ownCpuSeconds(), server: procCpuSeconds(server.process?.pid), load: loadavg()[0] ?? NaN };
       const t0 = performance.now();
       const startedAtMs = Date.now();
       const progress = setInterval(() => process.stdout.write('.'), 5_000);
@@ -294,6 +336,15 @@ async function runPipeline(
       }
       const wallMs = performance.now() - t0;
       const rss = sampler.stop();
+      const serverCpu1 = procCpuSeconds(server.process?.pid);
+      const cpu = {
+        benchProcessS: ownCpuSeconds() - cpu0.own,
+        devServerS: serverCpu1 !== null && cpu0.server !== null ? serverCpu1 - cpu0.server : null,
+        wallS: wallMs / 1000,
+        cores: cpus().length,
+        loadAvg1Before: cpu0.load,
+        loadAvg1After: loadavg()[0] ?? NaN,
+      };
       process.stdout.write(' ');
 
       const records = readRuns(join(dataDir, 'experiments', name, 'runs.jsonl'));
@@ -312,7 +363,9 @@ async function runPipeline(
         failed: summary.failed,
         pipeline: {
           experimentName: name,
+          serverDb,
           serverStartMs,
+          cpu,
           workerStartMs,
           ...history,
           parentEventsPerExample: history.parentEvents / n,
@@ -362,22 +415,48 @@ async function parentHistory(client: Client, name: string, startedAtMs: number) 
   const initiated = new Map<string, number>();
   const observed: number[] = [];
   const signalTimes: number[] = [];
+  const inFlightSteps: { at: number; delta: number }[] = [];
+  const startTimes: number[] = [];
+  const activityScheduled = new Map<string, { type: string; at: number }>();
+  const activityTimes: Record<string, number[]> = {};
+  const parentWorkflowTaskFailures: PipelineExtras['parentWorkflowTaskFailures'] = [];
   let firstChildStart = Infinity;
-  for (const run of runs) {
+  for (const [runIndex, run] of runs.entries()) {
     parentEvents += run.events.length;
     countTypes(run.events, parentEventTypes);
     for (const ev of run.events) {
+      const wftFailed = ev.workflowTaskFailedEventAttributes;
+      if (wftFailed) {
+        parentWorkflowTaskFailures.push({
+          run: runIndex + 1,
+          eventId: String(ev.eventId),
+          cause: wftFailed.cause ?? null,
+          message: (wftFailed.failure?.message ?? '').slice(0, 300),
+        });
+      }
       const start = ev.startChildWorkflowExecutionInitiatedEventAttributes;
       if (start?.workflowId) {
         initiated.set(start.workflowId, eventMs(ev));
+        inFlightSteps.push({ at: eventMs(ev), delta: 1 });
+        startTimes.push(eventMs(ev));
         firstChildStart = Math.min(firstChildStart, eventMs(ev));
+      }
+      const scheduled = ev.activityTaskScheduledEventAttributes;
+      if (scheduled) activityScheduled.set(`${run.runId}/${String(ev.eventId)}`, { type: scheduled.activityType?.name ?? '?', at: eventMs(ev) });
+      const done = ev.activityTaskCompletedEventAttributes ?? ev.activityTaskFailedEventAttributes ?? ev.activityTaskTimedOutEventAttributes;
+      if (done) {
+        const from = activityScheduled.get(`${run.runId}/${String(done.scheduledEventId)}`);
+        if (from) (activityTimes[from.type] ??= []).push(eventMs(ev) - from.at);
       }
       const signal = ev.workflowExecutionSignaledEventAttributes;
       if (signal?.signalName === 'runFinished') {
         const payload = signal.input?.payloads?.[0];
         const record = payload ? defaultPayloadConverter.fromPayload<RunRecord>(payload) : undefined;
         const begun = record ? initiated.get(record.workflowId) : undefined;
-        if (begun !== undefined) observed.push(eventMs(ev) - begun);
+        if (begun !== undefined) {
+          observed.push(eventMs(ev) - begun);
+          inFlightSteps.push({ at: eventMs(ev), delta: -1 });
+        }
         signalTimes.push(eventMs(ev));
       }
     }
@@ -393,7 +472,24 @@ async function parentHistory(client: Client, name: string, startedAtMs: number) 
     while (completionsPer10s.length <= bucket) completionsPer10s.push(0);
     completionsPer10s[bucket] = (completionsPer10s[bucket] ?? 0) + 1;
   }
+  const lastStart = Math.max(...startTimes);
+  const reaction: number[] = [];
+  for (const at of signalTimes) {
+    if (at > lastStart) continue;
+    const next = startTimes.find((t) => t >= at);
+    if (next !== undefined) reaction.push(next - at);
+  }
+  const parentActivities = Object.fromEntries(
+    Object.entries(activityTimes).map(([type, xs]) => [
+      type,
+      { count: xs.length, meanMs: Math.round(xs.reduce((a, b) => a + b, 0) / xs.length), maxMs: Math.round(Math.max(...xs)) },
+    ]),
+  );
   return {
+    inFlight: inFlightStats(inFlightSteps),
+    parentReactionMs: reaction.length ? latencyOf(reaction) : null,
+    parentActivities,
+    parentWorkflowTaskFailures,
     parentRuns: runs.length,
     parentRunsListed,
     parentEvents,
@@ -404,6 +500,24 @@ async function parentHistory(client: Client, name: string, startedAtMs: number) 
     firstChildStartMs: Number.isFinite(firstChildStart) ? firstChildStart - startedAtMs : null,
     lastSignalMs: signalTimes.length ? Math.max(...signalTimes) - startedAtMs : null,
   };
+}
+
+/** Time-weighted mean and max of a count that steps up and down, between its first and last step. */
+function inFlightStats(steps: { at: number; delta: number }[]): { timeWeightedMean: number; max: number } | null {
+  if (steps.length < 2) return null;
+  const sorted = [...steps].sort((a, b) => a.at - b.at || b.delta - a.delta);
+  let level = 0;
+  let max = 0;
+  let area = 0;
+  let prev = sorted[0]?.at ?? 0;
+  for (const step of sorted) {
+    area += level * (step.at - prev);
+    prev = step.at;
+    level += step.delta;
+    max = Math.max(max, level);
+  }
+  const span = prev - (sorted[0]?.at ?? 0);
+  return { timeWeightedMean: span > 0 ? area / span : NaN, max };
 }
 
 const CHILD_SAMPLE = 20;
@@ -474,6 +588,16 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The WorkflowTaskFailedCause values worth naming here (temporal.api.enums.v1). */
+const WFT_FAILED_CAUSES: Record<number, string> = {
+  1: 'UNHANDLED_COMMAND',
+  13: 'RESET_STICKY_TASK_QUEUE',
+  14: 'WORKFLOW_WORKER_UNHANDLED_FAILURE',
+  24: 'NON_DETERMINISTIC_ERROR',
+  26: 'PENDING_CHILD_WORKFLOWS_LIMIT_EXCEEDED',
+  28: 'PENDING_SIGNALS_LIMIT_EXCEEDED',
+};
+
 function report(task: BenchTask, results: RunnerResult[]): string {
   const out: string[] = [];
   out.push(`\n== task ${task.key} (${task.task}, own time ${task.ownMs} ms per example) ==`);
@@ -501,6 +625,32 @@ function report(task: BenchTask, results: RunnerResult[]): string {
         `first child started at +${fmt((p.firstChildStartMs ?? NaN) / 1000, 2)} s, last report at +${fmt((p.lastSignalMs ?? NaN) / 1000, 2)} s; ` +
         `records in store ${p.recordsInStore}; summary ${p.summary.status} ${p.summary.succeeded}/${p.summary.runs} ok`,
     );
+    const share = p.cpu.devServerS !== null ? ((p.cpu.benchProcessS + p.cpu.devServerS) / p.cpu.wallS / p.cpu.cores) * 100 : NaN;
+    out.push(
+      `  CPU during the experiment: bench process (worker + client) ${fmt(p.cpu.benchProcessS)} s, dev server (${p.serverDb} SQLite) ${fmt(p.cpu.devServerS)} s, ` +
+        `over ${fmt(p.cpu.wallS)} s wall on ${p.cpu.cores} cores = ${fmt(share, 0)}% of the machine; 1-min load average ${fmt(p.cpu.loadAvg1Before, 2)} before, ${fmt(p.cpu.loadAvg1After, 2)} after`,
+    );
+    if (p.inFlight) {
+      out.push(`  children in flight (initiated → reported): time-weighted mean ${fmt(p.inFlight.timeWeightedMean)}, max ${p.inFlight.max} (concurrency ${results[0]?.concurrency})`);
+    }
+    if (p.parentReactionMs) {
+      out.push(
+        `  parent reaction (runFinished signal → next StartChildWorkflowExecutionInitiated): p50 ${fmt(p.parentReactionMs.p50)} ms, ` +
+          `p95 ${fmt(p.parentReactionMs.p95)} ms, max ${fmt(p.parentReactionMs.max)} ms`,
+      );
+    }
+    out.push(
+      `  parent activities (scheduled → completed): ` +
+        Object.entries(p.parentActivities)
+          .map(([type, a]) => `${type} ×${a.count} mean ${a.meanMs} ms max ${a.maxMs} ms`)
+          .join('; '),
+    );
+    for (const f of p.parentWorkflowTaskFailures) {
+      const cause = f.cause === null ? '?' : (WFT_FAILED_CAUSES[f.cause] ?? `WorkflowTaskFailedCause ${f.cause}`);
+      out.push(`  parent workflow task failed (run ${f.run}, event ${f.eventId}): ${cause}: ${f.message || 'no message'}`);
+    }
+    const cpuMs = p.cpu.devServerS !== null ? ((p.cpu.benchProcessS + p.cpu.devServerS) * 1000) / (results[0]?.examples ?? 1) : NaN;
+    out.push(`  CPU per example: ${fmt(cpuMs)} ms (bench process + dev server CPU time during the experiment / N)`);
     out.push(
       `  parent: ${p.parentRuns} run(s) in the continue-as-new chain (visibility lists ${p.parentRunsListed}), ${p.parentEvents} events, ` +
         `${fmt(p.parentHistoryBytes / 1024, 0)} KiB of history`,
@@ -540,13 +690,15 @@ function report(task: BenchTask, results: RunnerResult[]): string {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  const startRss = process.memoryUsage().rss;
   const opts = parseArgs(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const workDir = mkdtempSync(join(tmpdir(), 'dxp-bench-'));
   const benchStart = performance.now();
   console.log(
     `pipeline-vs-pool: N=${opts.n} examples, C=${opts.c}, tasks ${opts.tasks.map((t) => t.key).join(', ')}; ` +
-      `node ${process.version}, ${cpus().length} CPU(s), ${mb(totalmem())} MB RAM; work dir ${workDir}`,
+      `dev server db ${opts.serverDb}; node ${process.version}, ${cpus().length} CPU(s), ${mb(totalmem())} MB RAM; ` +
+      `1-min load average ${fmt(loadavg()[0], 2)}; bench process RSS at start ${fmt(mb(startRss), 0)} MB; work dir ${workDir}`,
   );
 
   const rows = Array.from({ length: opts.n }, (_, i) => ({ id: `ex-${String(i).padStart(6, '0')}`, input: `input ${i}`, expected: `input ${i}` }));
@@ -566,7 +718,7 @@ async function main(): Promise<void> {
   for (const task of opts.tasks) {
     process.stdout.write(`[${task.key}] pipeline `);
     t = performance.now();
-    const pipeline = await runPipeline(task, datasetPath, opts.n, opts.c, workDir, workflowBundle);
+    const pipeline = await runPipeline(task, datasetPath, opts.n, opts.c, workDir, workflowBundle, opts.serverDb);
     console.log(`done in ${fmt((performance.now() - t) / 1000, 1)} s (experiment ${fmt(pipeline.wallMs / 1000, 1)} s)`);
     process.stdout.write(`[${task.key}] pool `);
     const pool = await runPool(task, poolRows, opts.c);
@@ -597,6 +749,9 @@ async function main(): Promise<void> {
         totalMemMb: mb(totalmem()),
         n: opts.n,
         concurrency: opts.c,
+        serverDb: opts.serverDb,
+        startRssMb: mb(startRss),
+        loadAvg1AtStart: loadavg()[0],
         totalSeconds: totalS,
         formulas: {
           overheadPerExampleMs: 'wallMs * concurrency / n - task.ownMs',

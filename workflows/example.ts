@@ -28,7 +28,8 @@ const activities = proxyActivities<TaskActivities>({ startToCloseTimeout: '1m' }
 
 export async function example(input: ExampleInput): Promise<ExampleResult> {
   const { example: ex, repetition, plan } = input;
-  const startedAt = Date.now();
+  // From when the server created this run, so waiting for a worker counts too.
+  const startedAt = workflowInfo().startTime.getTime();
   const steps: StepTiming[] = [];
   const outputs: Record<string, unknown> = {};
   let output: unknown = null;
