@@ -32,7 +32,10 @@ export function formatSummary(s: ExperimentSummary): string {
   if (evaluators.length) {
     lines.push('  evaluators:');
     for (const [name, e] of evaluators) {
-      const labels = Object.entries(e.labels).map(([label, n]) => `${label}=${n}`).join(' ');
+      const labels = Object.entries(e.labels)
+        .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+        .map(([label, n]) => `${label}=${n}`)
+        .join(' ');
       const mean = e.meanScore === null ? '-' : e.meanScore.toFixed(3);
       lines.push(`    ${name}: mean score ${mean} over ${e.scored}${labels ? `; labels ${labels}` : ''}${e.errors ? `; ${e.errors} errors` : ''}`);
     }

@@ -212,3 +212,28 @@ test('cancelling an experiment keeps finished runs and stops the rest', async ()
   expect(runs.length).toBeLessThan(30);
   expect(new Set(runs.map((r) => r.exampleId)).size).toBe(runs.length);
 });
+
+test('the Temporal UI can find an experiment, its failed examples and its progress', async () => {
+  const rows = [{ id: 'ui-ok', input: 'What is 1 + 1?' }, { id: 'ui-bad', input: 'no numbers here' }];
+  const { handle } = await runExperiment('ui', rows, { task: 'demo-calculator' });
+  const list = async (query: string) => {
+    const ids: string[] = [];
+    for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
+    return ids.sort();
+  };
+  // Visibility is eventually consistent: poll briefly.
+  let failed: string[] = [];
+  for (let i = 0; i < 50 && failed.length === 0; i++) {
+    failed = await list('DxpExperiment = "ui" AND DxpStatus = "failed"');
+    if (failed.length === 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(failed).toEqual(['experiment/ui/example/ui-bad/rep/1']);
+  expect(await list('DxpExperiment = "ui" AND DxpStatus = "succeeded"')).toEqual(['experiment/ui/example/ui-ok/rep/1']);
+  expect(await list('DxpExperiment = "ui" AND DxpExampleId = "ui-ok"')).toEqual(['experiment/ui/example/ui-ok/rep/1']);
+  expect(await list('DxpExperiment = "ui" AND DxpStatus = "completed"')).toEqual(['experiment/ui']);
+
+  const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+  expect(metadata.currentDetails).toContain('done 2 / 2 (succeeded 1, failed 1)');
+  const description = await handle.describe();
+  expect(await description.staticSummary()).toContain('experiment ui: task demo-calculator');
+});

@@ -7,9 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { workflowBundle } from './helpers/temporal';
+import { installRuntime, workflowBundle } from './helpers/temporal';
 
 const dir = join(__dirname, 'histories');
+installRuntime();
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 test('there are recorded histories of both workflows, one of which continued as new', () => {

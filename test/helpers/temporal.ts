@@ -13,7 +13,7 @@ import { workerSettings } from '../../workers/config';
 import { createWorker } from '../../workers/create-worker';
 
 let runtimeInstalled = false;
-function installRuntime(): void {
+export function installRuntime(): void {
   if (runtimeInstalled) return;
   // Tests fail examples on purpose: the SDK's per-failure warnings would bury the results.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
