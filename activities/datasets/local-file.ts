@@ -5,8 +5,9 @@
  * page by page costs O(N) overall. JSON files are parsed whole on every page (a JSON
  * document cannot be resumed mid-way); use JSONL or CSV for large datasets.
  *
- * Rows are bound like Arize's SDK does (see `bindRow`). A row that cannot be read becomes an
- * `Example` with `malformed` set, so it fails alone instead of failing the whole experiment.
+ * Rows are bound to examples in binding.ts; cursors are made and checked in cursor.ts. A row
+ * that cannot be read becomes a malformed `Example`, so it fails alone instead of failing the
+ * whole experiment.
  */
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -14,6 +15,9 @@ import * as path from 'node:path';
 import { CsvError, parse } from 'csv-parse';
 import type { LocalDatasetSpec } from '../../workflows/spec';
 import type { Example } from '../../workflows/records';
+import { bindRow, malformed } from './binding';
+import { decodeCursor, encodeCursor, initialState, type CursorState, type Format } from './cursor';
+import { isPlainObject, jsonType } from './json';
 
 export interface DatasetPage {
   examples: Example[];
@@ -27,25 +31,7 @@ export interface DatasetReader {
   scan(): AsyncIterable<Example>;
 }
 
-type Format = 'csv' | 'json' | 'jsonl';
-
 const EXTENSIONS: Record<string, Format> = { '.csv': 'csv', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
-
-/** Where reading resumes. Serialized as base64url JSON; callers treat it as opaque. */
-interface CursorState {
-  v: 1;
-  f: Format;
-  /** File size when the cursor was made: a changed file invalidates byte offsets. */
-  s: number;
-  /** Byte offset of the next record (CSV, JSONL). */
-  o: number;
-  /** 0-based index of the next data row. */
-  n: number;
-  /** Lines consumed before `o`, for line numbers in error messages. */
-  l: number;
-  /** CSV header columns, once read. */
-  h: string[] | null;
-}
 
 interface Entry {
   example: Example;
@@ -118,36 +104,6 @@ function entries(source: Source, state: CursorState): AsyncGenerator<Entry> {
     case 'json':
       return jsonEntries(source, state);
   }
-}
-
-// ---------------------------------------------------------------- cursors
-
-function initialState(f: Format, s: number): CursorState {
-  return { v: 1, f, s, o: 0, n: 0, l: 0, h: null };
-}
-
-function encodeCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
-}
-
-function decodeCursor(cursor: string, format: Format, size: number, file: string): CursorState {
-  const invalid = () => new Error(`invalid dataset cursor for ${file}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!isPlainObject(parsed)) throw invalid();
-  const state = parsed as Partial<CursorState>;
-  const counts = [state.s, state.o, state.n, state.l];
-  const header = state.h === null || (Array.isArray(state.h) && state.h.every((c) => typeof c === 'string'));
-  if (state.v !== 1 || !counts.every((x) => Number.isInteger(x) && (x as number) >= 0) || !header) throw invalid();
-  if (state.f !== format) throw new Error(`dataset cursor was made for ${state.f}, not ${format}, reading ${file}`);
-  if (state.s !== size) {
-    throw new Error(`dataset ${file} changed since the cursor was made (size ${state.s}, now ${size}); read it again from the start`);
-  }
-  return state as CursorState;
 }
 
 // ---------------------------------------------------------------- JSON
@@ -347,118 +303,6 @@ async function nextNonEmptyLine(file: string, start: number): Promise<{ end: num
     skipped += 1;
   }
   return null;
-}
-
-// ---------------------------------------------------------------- binding
-
-const DEFAULT_INPUT = ['input', 'attributes.input.value'];
-const DEFAULT_EXPECTED = ['expected', 'expected_output', 'output', 'attributes.output.value'];
-const DEFAULT_METADATA = ['metadata', 'attributes.metadata'];
-
-/**
- * Binds one row the way Arize's SDK does. Explicit columns win; otherwise the first default
- * column present. CSV cells of the input/expected/metadata columns holding JSON objects or
- * arrays are parsed. An explicitly named column missing from a row makes the row malformed.
- */
-function bindRow(row: Record<string, unknown>, index: number, spec: LocalDatasetSpec, csv: boolean): Example {
-  const n = index + 1;
-  const fail = (reason: string) => malformed(index, `row ${n}: ${reason}`);
-
-  let id = `row-${n}`;
-  const idColumn = spec.idColumn ?? (lookup(row, 'id') ? 'id' : undefined);
-  if (idColumn !== undefined) {
-    const found = lookup(row, idColumn);
-    if (!found) return fail(`missing id column '${idColumn}'`);
-    const value = found.value;
-    if (value !== null && typeof value === 'object') return fail(`id in column '${idColumn}' is not a string or number`);
-    if (value === null || value === undefined || String(value).trim() === '') return fail(`empty id in column '${idColumn}'`);
-    id = String(value);
-  }
-
-  const input = pick(row, spec.inputColumn, DEFAULT_INPUT);
-  if (!input) return fail(`missing input column '${spec.inputColumn}'`);
-  const expected = pick(row, spec.expectedColumn, DEFAULT_EXPECTED);
-  if (!expected) return fail(`missing expected column '${spec.expectedColumn}'`);
-  const metadata = pick(row, spec.metadataColumn, DEFAULT_METADATA);
-  if (!metadata) return fail(`missing metadata column '${spec.metadataColumn}'`);
-
-  const cell = (value: unknown) => (csv ? parseJsonCell(value) : value);
-  return {
-    id,
-    index,
-    input: input.column === undefined ? row : cell(input.value),
-    expected: expected.column === undefined ? null : cell(expected.value),
-    metadata: toObject(cell(metadata.value)),
-    row,
-  };
-}
-
-/** The explicit column, else the first default present; `column` undefined means none was present. Null: explicit column missing. */
-function pick(
-  row: Record<string, unknown>,
-  explicit: string | undefined,
-  defaults: string[],
-): { column?: string; value?: unknown } | null {
-  if (explicit !== undefined) {
-    const found = lookup(row, explicit);
-    return found ? { column: explicit, value: found.value } : null;
-  }
-  for (const column of defaults) {
-    const found = lookup(row, column);
-    if (found) return { column, value: found.value };
-  }
-  return {};
-}
-
-/** A flat key (`attributes.input.value` as Arize exports it), else a nested path. */
-function lookup(row: Record<string, unknown>, column: string): { value: unknown } | null {
-  if (Object.hasOwn(row, column) && row[column] !== undefined) return { value: row[column] };
-  if (!column.includes('.')) return null;
-  let current: unknown = row;
-  for (const part of column.split('.')) {
-    if (!isPlainObject(current) || !Object.hasOwn(current, part)) return null;
-    current = current[part];
-  }
-  return current === undefined ? null : { value: current };
-}
-
-function parseJsonCell(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  const text = value.trim();
-  if (!text.startsWith('{') && !text.startsWith('[')) return value;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return value;
-  }
-}
-
-function toObject(value: unknown): Record<string, unknown> {
-  if (isPlainObject(value)) return value;
-  if (typeof value === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (isPlainObject(parsed)) return parsed;
-    } catch {
-      // not JSON: no metadata
-    }
-  }
-  return {};
-}
-
-function malformed(index: number, reason: string): Example {
-  return { id: `row-${index + 1}`, index, input: null, expected: null, metadata: {}, row: {}, malformed: reason };
-}
-
-// ---------------------------------------------------------------- helpers
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function jsonType(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'array' : typeof value;
 }
 
 function stripBom(text: string): string {
