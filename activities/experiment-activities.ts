@@ -4,9 +4,9 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Example, ExperimentSummary, RunRecord, TaskPlan } from '../workflows/records';
-import { DRY_RUN_DEFAULT_COUNT, type DatasetSpec, type ExperimentSpec } from '../workflows/spec';
-import { isSampled, openLocalDataset, planSample, type SamplePlan } from './datasets';
+import type { Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from '../workflows/records';
+import { DRY_RUN_DEFAULT_COUNT, type ExperimentSpec } from '../workflows/spec';
+import { isSampled, planSample, type DatasetSources, type SamplePlan } from './datasets';
 import type { AppendResult, ResultsSink } from './sinks';
 import { InvalidPlanError, type TaskRegistry } from './tasks/registry';
 
@@ -16,8 +16,7 @@ const MAX_PAGE_BYTES = 1024 * 1024;
 export interface ExperimentActivityDeps {
   registry: TaskRegistry;
   sink: ResultsSink;
-  /** Relative dataset paths resolve against this folder (the directory of the spec file). */
-  datasetBaseDir?: string;
+  datasets: DatasetSources;
 }
 
 export interface PrepareInput {
@@ -28,6 +27,8 @@ export interface PrepareInput {
 
 export interface Prepared {
   plan: TaskPlan;
+  /** The dataset, fixed for the whole experiment (an Arize dataset pinned to one version). */
+  source: ResolvedDataset;
   sample?: SamplePlan;
   /** Runs the experiment will have: selected examples x repetitions. */
   total: number;
@@ -35,15 +36,13 @@ export interface Prepared {
 }
 
 export interface ReadInput {
-  dataset: DatasetSpec;
+  source: ResolvedDataset;
   cursor: string | null;
   limit: number;
   sample?: SamplePlan;
 }
 
 export function createExperimentActivities(deps: ExperimentActivityDeps) {
-  const open = (dataset: DatasetSpec) => openLocalDataset(dataset, deps.datasetBaseDir);
-
   return {
     async prepareExperiment({ experimentId, spec, workflowId }: PrepareInput): Promise<Prepared> {
       let plan: TaskPlan;
@@ -53,8 +52,10 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
         if (err instanceof InvalidPlanError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidExperiment');
         throw err;
       }
+      const signal = Context.current().cancellationSignal;
+      const source = await invalidDatasetIsFatal(() => deps.datasets.resolve(spec.dataset, signal));
       const { sample, selected } = await invalidDatasetIsFatal(async () => {
-        const examples = heartbeating(open(spec.dataset).scan());
+        const examples = heartbeating(deps.datasets.open(source, signal).scan());
         if (spec.sample) {
           const sample = await planSample(examples, spec.sample);
           return { sample, selected: sample.selected };
@@ -65,7 +66,7 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
       });
       const cap = spec.dryRun === false ? Infinity : spec.dryRun === true ? DRY_RUN_DEFAULT_COUNT : spec.dryRun;
       await deps.sink.open({ experimentId, name: spec.name, spec, startedAt: new Date().toISOString(), workflowId });
-      return { plan, ...(sample ? { sample } : {}), total: Math.min(selected, cap) * spec.repetitions };
+      return { plan, source, ...(sample ? { sample } : {}), total: Math.min(selected, cap) * spec.repetitions };
     },
 
     async readExamples(input: ReadInput): Promise<{ examples: Example[]; nextCursor: string | null }> {
@@ -81,8 +82,8 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
     },
   };
 
-  async function readPage({ dataset, cursor, limit, sample }: ReadInput): Promise<{ examples: Example[]; nextCursor: string | null }> {
-    const reader = await invalidDatasetIsFatal(async () => open(dataset));
+  async function readPage({ source, cursor, limit, sample }: ReadInput): Promise<{ examples: Example[]; nextCursor: string | null }> {
+    const reader = deps.datasets.open(source, Context.current().cancellationSignal);
     // Shrink the page until it fits the payload budget; a single oversized row fails alone.
     for (let size = limit; ; size = Math.max(1, Math.floor(size / 2))) {
       const page = await reader.readPage(cursor, size);
@@ -99,11 +100,15 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
 
 export type ExperimentActivities = ReturnType<typeof createExperimentActivities>;
 
-/** A missing or unreadable dataset file will not fix itself: fail the experiment with the reason. */
+/**
+ * A missing file, an unknown Arize dataset or a bad key will not fix itself: fail the experiment
+ * with the reason. Errors that say they are transient (Arize 429/5xx, network) are retried.
+ */
 async function invalidDatasetIsFatal<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    if ((err as { retryable?: unknown }).retryable === true) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw ApplicationFailure.nonRetryable(`dataset: ${message}`, 'InvalidDataset');
   }

@@ -7,7 +7,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import type { experiment } from '../workflows/experiment';
 import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentProgress } from '../workflows/experiment-contract';
 import { EXPERIMENT_NAME, RUN_STATUS } from '../workflows/search-attributes';
-import type { ExperimentSpec } from '../workflows/spec';
+import { isArizeDataset, type DatasetSpec, type ExperimentSpec } from '../workflows/spec';
 import type { ConnectionConfig } from './connection-config';
 
 export type ExperimentHandle = WorkflowHandle<typeof experiment>;
@@ -41,7 +41,7 @@ export async function startExperiment(client: Client, spec: ExperimentSpec, task
         { key: EXPERIMENT_NAME, value: spec.name },
         { key: RUN_STATUS, value: 'running' },
       ]),
-      staticSummary: `experiment ${spec.name}: task ${spec.task} over ${spec.dataset.path}`,
+      staticSummary: `experiment ${spec.name}: task ${spec.task} over ${describeDataset(spec.dataset)}`,
       staticDetails: describeSpec(spec),
     });
     return { handle, started: true };
@@ -67,7 +67,7 @@ function describeSpec(spec: ExperimentSpec): string {
   const evaluators = spec.evaluators.map((e) => (typeof e === 'string' ? e : (e.name ?? e.use))).join(', ') || 'none';
   return [
     `**task** ${spec.task}`,
-    `**dataset** ${spec.dataset.path}`,
+    `**dataset** ${describeDataset(spec.dataset)}`,
     `**evaluators** ${evaluators}`,
     `**concurrency** ${spec.concurrency}, **repetitions** ${spec.repetitions}`,
     spec.dryRun !== false ? `**dry run** ${spec.dryRun === true ? 10 : spec.dryRun} examples` : '',
@@ -75,4 +75,10 @@ function describeSpec(spec: ExperimentSpec): string {
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+export function describeDataset(dataset: DatasetSpec): string {
+  if (!isArizeDataset(dataset)) return dataset.path;
+  const { space, dataset: name, version } = dataset.arize;
+  return `Arize dataset ${space ? `${space}/` : ''}${name}${version ? ` (version ${version})` : ''}`;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { experimentSpecSchema, type ExperimentSpec } from '../workflows/spec';
+import { experimentSpecSchema, isArizeDataset, type ExperimentSpec } from '../workflows/spec';
 
 export class SpecError extends Error {
   constructor(
@@ -23,7 +23,8 @@ export function parseSpec(value: unknown, source = 'spec', baseDir = process.cwd
   const result = experimentSpecSchema.safeParse(value);
   if (!result.success) throw new SpecError(source, describeIssues(result.error));
   const spec = result.data;
-  if (!isAbsolute(spec.dataset.path)) spec.dataset = { ...spec.dataset, path: resolve(baseDir, spec.dataset.path) };
+  const dataset = spec.dataset;
+  if (!isArizeDataset(dataset) && !isAbsolute(dataset.path)) spec.dataset = { ...dataset, path: resolve(baseDir, dataset.path) };
   return spec;
 }
 
@@ -45,8 +46,20 @@ export function loadSpecFile(path: string): ExperimentSpec {
 }
 
 function describeIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
+  return flatten(error.issues, []);
+}
+
+/**
+ * One line per problem. For a union (a dataset is a file or an Arize dataset), report the
+ * branch that came closest instead of "invalid input", so the user sees the field at fault.
+ */
+function flatten(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): { path: string; message: string }[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      return flatten(closest, path);
+    }
+    return [{ path: path.map(String).join('.'), message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message }];
+  });
 }

@@ -2,6 +2,7 @@
 import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createRegistry, loadTaskModule } from '../activities';
+import { createDatasetSources } from '../activities/datasets';
 import { createLocalStore } from '../activities/sinks';
 import type { TaskModule } from '../activities/tasks/define';
 import type { ConnectionConfig } from '../client/connection-config';
@@ -31,7 +32,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: settings.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ registry, sink, ...(options.datasetBaseDir ? { datasetBaseDir: options.datasetBaseDir } : {}) }),
+    activities: createActivities({ registry, sink, datasets: createDatasetSources({ ...(options.datasetBaseDir ? { baseDir: options.datasetBaseDir } : {}) }) }),
     shutdownGraceTime: settings.shutdownGraceTime as Duration,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,

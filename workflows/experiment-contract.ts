@@ -3,7 +3,7 @@
  * Shared by the workflow, the client and tests; imports nothing with side effects.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Example, ExperimentSummary, RunRecord, TaskPlan } from './records';
+import type { Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from './records';
 import type { ExperimentSpec } from './spec';
 import type { SamplePlan } from '../activities/datasets/sampling';
 
@@ -45,6 +45,7 @@ export interface QueuedRun {
 /** Everything the parent needs to go on after continue-as-new. Kept small: no finished runs. */
 export interface CarriedState {
   plan: TaskPlan;
+  source: ResolvedDataset;
   sample?: SamplePlan;
   cursor: string | null;
   exhausted: boolean;

@@ -104,6 +104,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     const prepared = await prepareIo.prepareExperiment({ experimentId, spec, workflowId }).catch(failExperiment);
     state = {
       plan: prepared.plan,
+      source: prepared.source,
       sample: prepared.sample,
       cursor: null,
       exhausted: false,
@@ -182,7 +183,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
 
   const refill = async (): Promise<void> => {
     const page = await datasetIo
-      .readExamples({ dataset: spec.dataset, cursor: s.cursor, limit: perPage, sample: s.sample })
+      .readExamples({ source: s.source, cursor: s.cursor, limit: perPage, sample: s.sample })
       .catch(failExperiment);
     const room = dryRunCap - s.taken;
     const taken = page.examples.slice(0, Math.max(0, room));

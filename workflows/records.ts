@@ -2,7 +2,7 @@
  * Plain data that crosses the workflow/activity boundary and lands in results.
  * Types only: safe to import from workflows, activities, client and tests alike.
  */
-import type { Duration, RetrySpec } from './spec';
+import type { BindingSpec, Duration, LocalDatasetSpec, RetrySpec } from './spec';
 
 /** One dataset row, bound the way Arize's SDK binds it (input, expected output, metadata, whole row). */
 export interface Example {
@@ -17,6 +17,11 @@ export interface Example {
   /** Set when the row could not be parsed: the example fails alone, with this reason. */
   malformed?: string;
 }
+
+/** A dataset source fixed at the start of an experiment (an Arize dataset pinned to one version). */
+export type ResolvedDataset =
+  | { kind: 'local'; spec: LocalDatasetSpec }
+  | { kind: 'arize'; datasetId: string; datasetName: string; spaceId: string; versionId: string; binding: BindingSpec };
 
 /** Activity options in plain data (resolved from task defaults and spec overrides). */
 export interface ActivityPlan {

@@ -38,20 +38,44 @@ export type StepOptions = z.infer<typeof stepOptionsSchema>;
 
 const columnName = z.string().min(1);
 
+/** Column overrides of the binding rules (see the README): shared by every dataset source. */
+const bindingShape = {
+  idColumn: columnName.optional().describe("default: 'id' when present, else the row number"),
+  inputColumn: columnName.optional(),
+  expectedColumn: columnName.optional(),
+  metadataColumn: columnName.optional(),
+};
+export type BindingSpec = { idColumn?: string; inputColumn?: string; expectedColumn?: string; metadataColumn?: string };
+
 export const localDatasetSchema = z
   .object({
     path: z.string().min(1),
     format: z.enum(['csv', 'json', 'jsonl']).optional().describe('default: from the file extension'),
-    idColumn: columnName.optional().describe("default: 'id' when present, else the row number"),
-    inputColumn: columnName.optional(),
-    expectedColumn: columnName.optional(),
-    metadataColumn: columnName.optional(),
+    ...bindingShape,
   })
   .strict();
 export type LocalDatasetSpec = z.infer<typeof localDatasetSchema>;
 
-export const datasetSchema = localDatasetSchema;
+export const arizeDatasetSchema = z
+  .object({
+    arize: z
+      .object({
+        dataset: z.string().min(1).describe('dataset name or id'),
+        space: z.string().min(1).optional().describe('space name or id; default: ARIZE_SPACE'),
+        version: z.string().min(1).optional().describe('dataset version id; default: the newest, pinned at start'),
+      })
+      .strict(),
+    ...bindingShape,
+  })
+  .strict();
+export type ArizeDatasetSpec = z.infer<typeof arizeDatasetSchema>;
+
+export const datasetSchema = z.union([localDatasetSchema, arizeDatasetSchema]);
 export type DatasetSpec = z.infer<typeof datasetSchema>;
+
+export function isArizeDataset(dataset: DatasetSpec): dataset is ArizeDatasetSpec {
+  return 'arize' in dataset;
+}
 
 export const evaluatorRefSchema = z.union([
   z.string().min(1),

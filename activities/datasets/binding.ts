@@ -3,7 +3,7 @@
  * A row that cannot be bound becomes a malformed `Example` so it fails alone instead of
  * failing the whole experiment.
  */
-import type { LocalDatasetSpec } from '../../workflows/spec';
+import type { BindingSpec } from '../../workflows/spec';
 import type { Example } from '../../workflows/records';
 import { isPlainObject } from './json';
 
@@ -16,7 +16,7 @@ const DEFAULT_METADATA = ['metadata', 'attributes.metadata'];
  * column present. CSV cells of the input/expected/metadata columns holding JSON objects or
  * arrays are parsed. An explicitly named column missing from a row makes the row malformed.
  */
-export function bindRow(row: Record<string, unknown>, index: number, spec: LocalDatasetSpec, csv: boolean): Example {
+export function bindRow(row: Record<string, unknown>, index: number, spec: BindingSpec, csv: boolean): Example {
   const n = index + 1;
   const fail = (reason: string) => malformed(index, `row ${n}: ${reason}`);
 

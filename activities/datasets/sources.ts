@@ -1,0 +1,54 @@
+/**
+ * Dataset sources: resolves what a spec names (a local file, an Arize dataset by name) into a
+ * fixed source once per experiment, and opens a reader on it for each page.
+ */
+import { isArizeDataset, type DatasetSpec } from '../../workflows/spec';
+import type { ResolvedDataset } from '../../workflows/records';
+import type { ArizeClient } from '../arize/types';
+import { openArizeDataset } from './arize-dataset';
+import { openLocalDataset, type DatasetReader } from './local-file';
+
+export interface DatasetSourceDeps {
+  /** Relative paths resolve against this folder. */
+  baseDir?: string;
+  /** The Arize client, created on first use (it needs ARIZE_API_KEY in the worker's environment). */
+  arize?: () => ArizeClient;
+  /** ARIZE_SPACE: the space of dataset names given without one. */
+  defaultSpace?: string;
+}
+
+export interface DatasetSources {
+  resolve(spec: DatasetSpec, signal?: AbortSignal): Promise<ResolvedDataset>;
+  open(source: ResolvedDataset, signal?: AbortSignal): DatasetReader;
+}
+
+export class DatasetConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetConfigError';
+  }
+}
+
+export function createDatasetSources(deps: DatasetSourceDeps): DatasetSources {
+  const arize = (): ArizeClient => {
+    if (!deps.arize) throw new DatasetConfigError('an Arize dataset needs ARIZE_API_KEY in the worker environment');
+    return deps.arize();
+  };
+  return {
+    async resolve(spec, signal) {
+      if (!isArizeDataset(spec)) return { kind: 'local', spec };
+      const { arize: ref, ...binding } = spec;
+      const space = ref.space ?? deps.defaultSpace;
+      const dataset = await arize().resolveDataset({ dataset: ref.dataset, ...(space ? { space } : {}) }, { signal });
+      const versionId = ref.version ?? dataset.versions[0]?.id;
+      if (!versionId) throw new DatasetConfigError(`Arize dataset '${dataset.name}' has no versions`);
+      if (ref.version && !dataset.versions.some((v) => v.id === ref.version)) {
+        throw new DatasetConfigError(`Arize dataset '${dataset.name}' has no version '${ref.version}'`);
+      }
+      return { kind: 'arize', datasetId: dataset.id, datasetName: dataset.name, spaceId: dataset.space_id, versionId, binding };
+    },
+    open(source, signal) {
+      return source.kind === 'local' ? openLocalDataset(source.spec, deps.baseDir) : openArizeDataset(arize(), source, signal);
+    },
+  };
+}
