@@ -1,9 +1,15 @@
 /** Every activity a dxp worker registers, built from its dependencies. */
+import type { ArizeClient } from './arize/types';
 import { createExperimentActivities, type ExperimentActivityDeps } from './experiment-activities';
 import { createTaskActivities } from './task-activities';
+import { createUploadActivities } from './upload-activities';
 
-export function createActivities(deps: ExperimentActivityDeps) {
-  return { ...createExperimentActivities(deps), ...createTaskActivities(deps.registry) };
+export function createActivities(deps: ExperimentActivityDeps & { arize?: () => ArizeClient }) {
+  return {
+    ...createExperimentActivities(deps),
+    ...createTaskActivities(deps.registry),
+    ...createUploadActivities(deps.arize ? { arize: deps.arize } : {}),
+  };
 }
 
 export { createRegistry, type TaskRegistry } from './tasks/registry';

@@ -2,6 +2,8 @@
 import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createRegistry, loadTaskModule } from '../activities';
+import { arizeConfigFromEnv, createArizeClient } from '../activities/arize';
+import type { ArizeClient } from '../activities/arize/types';
 import { createDatasetSources } from '../activities/datasets';
 import { createLocalStore } from '../activities/sinks';
 import type { TaskModule } from '../activities/tasks/define';
@@ -18,6 +20,8 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Relative dataset paths resolve against this folder. */
   datasetBaseDir?: string;
+  /** Where ARIZE_* settings come from; default: process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
@@ -25,6 +29,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const modules = [...(settings.tasksModule ? [loadTaskModule(settings.tasksModule)] : []), ...(options.modules ?? [])];
   const registry = createRegistry(...modules);
   const sink = createLocalStore(settings.dataDir);
+  const arize = lazyArizeClient(options.env ?? process.env);
   const workflowBundle =
     options.workflowBundle ?? (settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined);
   return Worker.create({
@@ -32,11 +37,30 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: settings.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ registry, sink, datasets: createDatasetSources({ ...(options.datasetBaseDir ? { baseDir: options.datasetBaseDir } : {}) }) }),
+    activities: createActivities({
+      registry,
+      sink,
+      datasets: createDatasetSources({
+        ...(options.datasetBaseDir ? { baseDir: options.datasetBaseDir } : {}),
+        ...(arize ? { arize: arize.get, ...(arize.space ? { defaultSpace: arize.space } : {}) } : {}),
+      }),
+      ...(arize ? { arize: arize.get } : {}),
+    }),
     shutdownGraceTime: settings.shutdownGraceTime as Duration,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
   });
+}
+
+/** Arize is optional: configured by ARIZE_API_KEY; a bad ARIZE_* value fails the worker at start. */
+function lazyArizeClient(env: NodeJS.ProcessEnv): { get: () => ArizeClient; space?: string } | undefined {
+  if (!env.ARIZE_API_KEY) return undefined;
+  const config = arizeConfigFromEnv(env);
+  let client: ArizeClient | undefined;
+  return {
+    get: () => (client ??= createArizeClient({ baseUrl: config.baseUrl, apiKey: config.apiKey })),
+    ...(config.space ? { space: config.space } : {}),
+  };
 }
 
 export async function connectWorker(config: ConnectionConfig): Promise<NativeConnection> {

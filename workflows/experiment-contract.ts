@@ -3,7 +3,7 @@
  * Shared by the workflow, the client and tests; imports nothing with side effects.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from './records';
+import type { ArizeUploadState, Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from './records';
 import type { ExperimentSpec } from './spec';
 import type { SamplePlan } from '../activities/datasets/sampling';
 
@@ -58,6 +58,8 @@ export interface CarriedState {
   startedAt: string;
   generation: number;
   location?: string;
+  /** Upload to Arize AX: present when the dataset is an Arize dataset and this is not a dry run. */
+  arize?: ArizeUploadState;
 }
 
 export interface ExperimentProgress {

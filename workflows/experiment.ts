@@ -28,6 +28,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ExperimentActivities } from '../activities/experiment-activities';
+import type { UploadActivities } from '../activities/upload-activities';
 import { example } from './example';
 import { exampleWorkflowId } from './experiment-contract';
 import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
@@ -62,6 +63,14 @@ const sinkIo = proxyActivities<ExperimentActivities>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '1m' }, // no maximumAttempts: unlimited
+});
+
+// Arize may be down for a while: retry on Arize's own schedule (Retry-After), up to an hour per batch.
+const uploadIo = proxyActivities<UploadActivities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '2s', maximumInterval: '2m' },
 });
 
 export async function experiment(input: ExperimentInput): Promise<ExperimentResult> {
@@ -115,6 +124,9 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
       startedAt: new Date(workflowInfo().startTime).toISOString(),
       generation: 0,
       location: prepared.location,
+      ...(prepared.source.kind === 'arize' && spec.dryRun === false
+        ? { arize: { datasetId: prepared.source.datasetId, uploaded: 0, notUploaded: 0 } }
+        : {}),
     };
   }
   const s: CarriedState = state;
@@ -130,19 +142,49 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     if (!all && !flushDue && pending.length < spec.flushEvery) return;
     flushDue = false;
     const batch = pending.splice(0, spec.flushEvery);
-    flushing = sinkIo
-      .recordRuns({ experimentId, runs: batch })
+    flushing = storeBatch(batch)
       .then(
         () => undefined,
         (err: unknown) => {
           // Keep the runs: a cancelled flush is sent again from the non-cancellable finish.
           pending.unshift(...batch);
+          resendUpload = true;
           flushError = err;
         },
       )
       .finally(() => {
         flushing = undefined;
       });
+  };
+  // The local store first (durable, cheap), then Arize: an Arize outage or rejection never loses runs.
+  let resendUpload = false;
+  const storeBatch = async (batch: RunRecord[]): Promise<void> => {
+    await sinkIo.recordRuns({ experimentId, runs: batch });
+    const arize = s.arize;
+    if (!arize || s.source.kind !== 'arize') return;
+    if (arize.error) {
+      arize.notUploaded += batch.length;
+      return;
+    }
+    try {
+      const result = await uploadIo.uploadToArize({
+        experimentName: spec.name,
+        datasetId: s.source.datasetId,
+        ownerWorkflowId: workflowId,
+        ...(arize.experimentId ? { arizeExperimentId: arize.experimentId } : {}),
+        runs: batch,
+        resend: resendUpload,
+      });
+      resendUpload = false;
+      arize.experimentId = result.arizeExperimentId;
+      arize.uploaded += result.appended + result.alreadyStored;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Rejected, or down for longer than the upload's schedule-to-close: keep computing; `dxp upload` sends the rest.
+      arize.error = describeActivityFailure(err);
+      arize.notUploaded += batch.length;
+      log.warn('upload to Arize stopped; runs stay in the local store', { error: arize.error });
+    }
   };
   const armFlushTimer = (): void => {
     if (flushTimerArmed || pending.length === 0) return;
@@ -291,7 +333,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     await drainPending();
     await condition(allHandlersFinished);
     await drainPending();
-    const summary = await sinkIo.finalizeExperiment({ experimentId, status });
+    const summary = { ...(await sinkIo.finalizeExperiment({ experimentId, status })), ...(s.arize ? { arize: s.arize } : {}) };
     upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
     phase = 'done';
     setCurrentDetails(renderProgress(progress()));
@@ -310,4 +352,9 @@ function failExperiment(err: unknown): never {
     });
   }
   throw err;
+}
+
+function describeActivityFailure(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
 }

@@ -110,8 +110,22 @@ export interface ExperimentSummary {
   /** First failures with their reasons (capped, see `failuresTruncated`). */
   failures: { exampleId: string; repetition: number; error: string }[];
   failuresTruncated: boolean;
-  /** Where the runs are stored (a local folder, later an Arize experiment). */
+  /** Where the runs are stored locally. */
   location: string;
+  /** The Arize AX experiment the runs were uploaded to, when the dataset is an Arize dataset. */
+  arize?: ArizeUploadState;
   startedAt: string;
   finishedAt: string;
+}
+
+export interface ArizeUploadState {
+  datasetId: string;
+  /** Set once the first batch created (or adopted) the experiment. */
+  experimentId?: string;
+  /** Runs the experiment holds from this pipeline (appended now, or found stored on a retry). */
+  uploaded: number;
+  /** Runs kept only in the local store: `dxp upload` sends them later. */
+  notUploaded: number;
+  /** Why uploading stopped, when it did. */
+  error?: string;
 }

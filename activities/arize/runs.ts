@@ -1,0 +1,41 @@
+/**
+ * RunRecord → Arize experiment run, with the column names of Arize's SDK (`eval.<name>.score`,
+ * ...) so the Arize UI shows the same columns as an experiment made with it. Two extra columns
+ * make uploads reconcilable: the run key and the workflow that owns the experiment.
+ */
+import { runKey, type RunRecord } from '../../workflows/records';
+import type { ArizeRunInput } from './types';
+
+/** Column holding `<exampleId>#<repetition>`: what a retried upload checks before appending. */
+export const RUN_KEY_COLUMN = 'dxp.run_key';
+/** Column holding the experiment workflow id: tells our experiment from another of the same name. */
+export const OWNER_COLUMN = 'dxp.workflow_id';
+
+export function toArizeRun(run: RunRecord, ownerWorkflowId: string): ArizeRunInput {
+  const out: ArizeRunInput = {
+    example_id: run.exampleId,
+    output: outputText(run.output),
+    error: run.error ?? null,
+    latency_ms: run.durationMs,
+    repetition: run.repetition,
+    attempts: run.steps.reduce((sum, step) => sum + (step.attempts ?? 1), 0),
+    [RUN_KEY_COLUMN]: runKey(run),
+    [OWNER_COLUMN]: ownerWorkflowId,
+  };
+  for (const [name, evaluation] of Object.entries(run.evaluations)) {
+    const prefix = `eval.${name}`;
+    if (evaluation.score !== undefined) out[`${prefix}.score`] = evaluation.score;
+    if (evaluation.label !== undefined) out[`${prefix}.label`] = evaluation.label;
+    if (evaluation.explanation !== undefined) out[`${prefix}.explanation`] = evaluation.explanation;
+    if (evaluation.error !== undefined) out[`${prefix}.error`] = evaluation.error;
+    for (const [key, value] of Object.entries(evaluation.metadata ?? {})) out[`${prefix}.metadata.${key}`] = value;
+  }
+  return out;
+}
+
+/** Arize wants a string: objects as JSON, nothing as "" (a failed task). */
+function outputText(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (output === null || output === undefined) return '';
+  return JSON.stringify(output);
+}

@@ -1,0 +1,58 @@
+/**
+ * The upload of run records to Arize AX, as an activity of its own: it retries on its own
+ * schedule (Arize's Retry-After sets the next attempt's delay), separately from the computation.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { RunRecord } from '../workflows/records';
+import { ArizeApiError } from './arize/errors';
+import type { ArizeClient } from './arize/types';
+import { ExperimentNameTakenError, uploadRuns, type UploadResult } from './arize/upload';
+
+export interface UploadActivityInput {
+  experimentName: string;
+  datasetId: string;
+  ownerWorkflowId: string;
+  arizeExperimentId?: string;
+  runs: RunRecord[];
+  /** The workflow sends a batch again (after a cancelled or failed try): check the server first. */
+  resend: boolean;
+}
+
+export function createUploadActivities(deps: { arize?: () => ArizeClient }) {
+  return {
+    async uploadToArize(input: UploadActivityInput): Promise<UploadResult> {
+      if (!deps.arize) throw ApplicationFailure.nonRetryable('uploading to Arize needs ARIZE_API_KEY in the worker environment', 'ArizeNotConfigured');
+      const ctx = Context.current();
+      const timer = setInterval(() => ctx.heartbeat(), 1_000);
+      try {
+        return await uploadRuns(
+          deps.arize(),
+          { ...input, reconcile: input.resend || ctx.info.attempt > 1 },
+          { signal: ctx.cancellationSignal, onProgress: () => ctx.heartbeat() },
+        );
+      } catch (err) {
+        throw toFailure(err);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  };
+}
+
+export type UploadActivities = ReturnType<typeof createUploadActivities>;
+
+/** Transient Arize errors retry (after Retry-After when given); rejections and name clashes do not. */
+function toFailure(err: unknown): unknown {
+  if (err instanceof ExperimentNameTakenError) return ApplicationFailure.nonRetryable(err.message, 'ExperimentNameTaken');
+  if (err instanceof ArizeApiError) {
+    return ApplicationFailure.create({
+      type: err.retryable ? 'ArizeUnavailable' : 'ArizeRejected',
+      message: err.message,
+      nonRetryable: !err.retryable,
+      cause: err,
+      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+    });
+  }
+  return err;
+}
