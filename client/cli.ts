@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo';
 import { resultCommand, statusCommand } from './commands/result';
 import { checkPlan, runCommand, type RunOptions } from './commands/run';
 import { defaultDbFile, serverCommand, type ServerOptions } from './commands/server';
+import { uploadCommand } from './commands/upload';
 import { watchCommand } from './commands/watch';
 import { workerCommand } from './commands/worker';
 import type { WorkerFlags } from '../workers/config';
@@ -52,6 +53,12 @@ export function buildProgram(): Command {
     .option('--wait', 'wait if still running')
     .action(withExitCode((id: string, opts: { json?: boolean; wait?: boolean }) => withClient((c, cfg) => resultCommand(c, cfg, id, opts))));
   program.command('cancel <experiment>').description('cancel; finished runs are kept').action(withExitCode((id: string) => withClient((c) => cancelCommand(c, id))));
+
+  program
+    .command('upload <experiment>')
+    .description("send an experiment's stored runs to its Arize experiment again (skips runs already there)")
+    .option('--data-dir <dir>', 'local results store (env DXP_DATA_DIR, default .dxp)')
+    .action(withExitCode((name: string, opts: { dataDir?: string }) => uploadCommand(name, opts)));
 
   program
     .command('worker')

@@ -40,6 +40,11 @@ export function formatSummary(s: ExperimentSummary): string {
       lines.push(`    ${name}: mean score ${mean} over ${e.scored}${labels ? `; labels ${labels}` : ''}${e.errors ? `; ${e.errors} errors` : ''}`);
     }
   }
+  if (s.arize) {
+    const a = s.arize;
+    lines.push(`  Arize AX: experiment ${a.experimentId ?? '(not created)'} on dataset ${a.datasetId}: ${a.uploaded} runs uploaded`);
+    if (a.notUploaded > 0) lines.push(`    ${a.notUploaded} runs kept only locally${a.error ? ` (${a.error})` : ''}: \`dxp upload ${s.name}\` sends them`);
+  }
   if (s.failures.length) {
     lines.push('  failures:');
     for (const f of s.failures) lines.push(`    ${f.exampleId} (rep ${f.repetition}): ${f.error}`);

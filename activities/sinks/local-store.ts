@@ -38,7 +38,10 @@ interface KeyCache {
   size: number;
 }
 
-export function createLocalStore(rootDir: string): ResultsSink {
+/** The local store: a ResultsSink that can also give back an experiment's meta (for `dxp upload`). */
+export type LocalStore = ResultsSink & { readMeta(experimentId: string): Promise<ExperimentMeta> };
+
+export function createLocalStore(rootDir: string): LocalStore {
   const root = path.resolve(rootDir, 'experiments');
   // Per instance, like a process: a second instance must notice the first one's writes by size.
   const caches = new Map<string, KeyCache>();
@@ -173,6 +176,7 @@ export function createLocalStore(rootDir: string): ResultsSink {
     },
 
     readRuns,
+    readMeta,
   };
 }
 

@@ -1,8 +1,10 @@
 /** `dxp run <spec>`: validate, start (or attach), print the id and the UI link; optionally wait. */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createRegistry, loadTaskModule } from '../../activities';
 import { InvalidPlanError } from '../../activities/tasks/registry';
-import type { ExperimentSpec } from '../../workflows/spec';
+import { experimentWorkflowId } from '../../workflows/experiment-contract';
+import { isArizeDataset, type ExperimentSpec } from '../../workflows/spec';
+import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
 import { CliError, EXIT } from '../cli-context';
 import { workflowUiLink, type ConnectionConfig } from '../connection-config';
 import { startExperiment } from '../experiments';
@@ -32,6 +34,14 @@ export function checkPlan(spec: ExperimentSpec, tasksModule?: string): void {
 }
 
 export async function runCommand(client: Client, config: ConnectionConfig, spec: ExperimentSpec, opts: RunOptions): Promise<number> {
+  if (isArizeDataset(spec.dataset) && !(await experimentExists(client, spec.name))) {
+    const arize = arizeClientFromEnv();
+    try {
+      await checkArizeTarget(arize, spec.dataset, spec.name, experimentWorkflowId(spec.name));
+    } finally {
+      await arize.close();
+    }
+  }
   const { handle, started } = await startExperiment(client, spec, opts.taskQueue);
   const link = workflowUiLink(config, handle.workflowId);
   process.stdout.write(
@@ -44,4 +54,14 @@ export async function runCommand(client: Client, config: ConnectionConfig, spec:
   if (opts.wait || opts.watch) return printOutcome(handle, config, Boolean(opts.json));
   process.stdout.write(`Follow it with \`dxp watch ${spec.name}\`; results with \`dxp result ${spec.name}\`.\n`);
   return EXIT.ok;
+}
+
+async function experimentExists(client: Client, name: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(experimentWorkflowId(name)).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
 }

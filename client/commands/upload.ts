@@ -1,0 +1,50 @@
+/**
+ * `dxp upload <name>`: sends an experiment's runs from the local store to its Arize experiment,
+ * e.g. after Arize was down or rejected them. Safe to run again: runs already in Arize are
+ * skipped, and an existing experiment is adopted only if this pipeline made it.
+ */
+import { resolve } from 'node:path';
+import { uploadRuns } from '../../activities/arize/upload';
+import { createLocalStore } from '../../activities/sinks';
+import type { RunRecord } from '../../workflows/records';
+import { experimentWorkflowId } from '../../workflows/experiment-contract';
+import { isArizeDataset, type ExperimentSpec } from '../../workflows/spec';
+import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
+import { CliError, EXIT } from '../cli-context';
+
+const BATCH = 1000;
+
+export async function uploadCommand(name: string, opts: { dataDir?: string }): Promise<number> {
+  const store = createLocalStore(resolve(opts.dataDir ?? process.env.DXP_DATA_DIR ?? '.dxp'));
+  const meta = await store.readMeta(name).catch((err: Error) => {
+    throw new CliError(`no stored experiment '${name}' in this data folder (--data-dir / DXP_DATA_DIR): ${err.message}`, EXIT.badInput);
+  });
+  const spec = meta.spec as ExperimentSpec;
+  if (!isArizeDataset(spec.dataset)) throw new CliError(`experiment '${name}' ran on a local dataset: there is no Arize experiment to upload to`, EXIT.badInput);
+  const owner = experimentWorkflowId(name);
+  const client = arizeClientFromEnv();
+  try {
+    const { datasetId } = await checkArizeTarget(client, spec.dataset, name, owner);
+    let experimentId: string | undefined;
+    let appended = 0;
+    let alreadyStored = 0;
+    let batch: RunRecord[] = [];
+    const send = async () => {
+      if (batch.length === 0) return;
+      const result = await uploadRuns(client, { experimentName: name, datasetId, ownerWorkflowId: owner, ...(experimentId ? { arizeExperimentId: experimentId } : {}), runs: batch, reconcile: true });
+      experimentId = result.arizeExperimentId;
+      appended += result.appended;
+      alreadyStored += result.alreadyStored;
+      batch = [];
+    };
+    for await (const run of store.readRuns(name)) {
+      batch.push(run);
+      if (batch.length === BATCH) await send();
+    }
+    await send();
+    process.stdout.write(`Arize experiment ${experimentId ?? '(none: no runs stored)'}: ${appended} runs appended, ${alreadyStored} already there.\n`);
+    return EXIT.ok;
+  } finally {
+    await client.close();
+  }
+}
