@@ -23,7 +23,7 @@ import {
   paginationSchema,
   spaceSchema,
 } from './schemas';
-import type { ArizeClient, ArizeDataset, ArizeExperiment, ArizeRun, ArizeRunInput, CallOptions, Page } from './types';
+import type { ArizeClient, ArizeDataset, ArizeExperiment, ArizeRun, ArizeRunInput, CallOptions } from './types';
 
 export { chunkRuns };
 
@@ -65,8 +65,8 @@ export function createArizeClient(options: ArizeClientOptions): ArizeHttpClient 
     timeoutMs,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
-  const call = <S extends z.ZodType>(request: HttpRequest<S>): Promise<z.output<S>> =>
-    withRetries(() => http.send(request), { maxRetries, signal: request.signal });
+  const call = <S extends z.ZodType>(request: HttpRequest<S>, retries = maxRetries): Promise<z.output<S>> =>
+    withRetries(() => http.send(request), { maxRetries: retries, signal: request.signal });
 
   async function getDataset(id: string, opts?: CallOptions): Promise<ArizeDataset> {
     return toDataset(await call({ method: 'GET', path: `/v2/datasets/${enc(id)}`, schema: datasetSchema, signal: opts?.signal }));
@@ -137,7 +137,9 @@ export function createArizeClient(options: ArizeClientOptions): ArizeHttpClient 
       checkRunCount(runs, 'appendRuns');
       const path = `/v2/experiments/${enc(experimentId)}/runs`;
       const body = { experiment_runs: runs };
-      const result = await call({ method: 'POST', path, body, schema: experimentWithRunIdsSchema, signal: opts?.signal });
+      // Never retried here: an append whose response was lost may be stored, and a blind retry would
+      // store it twice. The uploader retries after listing what the experiment already holds.
+      const result = await call({ method: 'POST', path, body, schema: experimentWithRunIdsSchema, signal: opts?.signal }, 0);
       if (result.run_ids.length !== runs.length) {
         throw invalidResponse(`POST ${path}`, 201, `sent ${runs.length} runs but got ${result.run_ids.length} run_ids back`);
       }

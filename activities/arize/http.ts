@@ -126,6 +126,7 @@ function networkError(endpoint: string, err: unknown, timedOut: boolean, timeout
       errorCode: ARIZE_ERROR_CODES.timeout,
       endpoint,
       retryable: true,
+      cause: err,
     });
   }
   return new ArizeApiError({
@@ -135,6 +136,7 @@ function networkError(endpoint: string, err: unknown, timedOut: boolean, timeout
     errorCode: ARIZE_ERROR_CODES.network,
     endpoint,
     retryable: code !== undefined && !NOT_TRANSIENT.has(code),
+    cause: err,
   });
 }
 

@@ -1,8 +1,8 @@
 /**
  * Retrying retryable {@link ArizeApiError}s inside one activity attempt: exponential backoff with
- * jitter, never sooner than `Retry-After`. Writes (POST) are retried too: Arize has no idempotency
- * key, so a retry after a lost response can duplicate runs or meet a 409; the results sink
- * reconciles (looks the experiment up by name on 409, lists runs before re-appending a batch).
+ * jitter, never sooner than `Retry-After`. Arize has no idempotency key: a create is retried (a
+ * lost create comes back as 409, which the uploader resolves by name), an append is not (a lost
+ * append would be stored twice; the uploader lists the runs already stored, then appends the rest).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ArizeApiError } from './errors';

@@ -55,7 +55,7 @@ export interface RunningWorker {
 
 export async function startTestWorker(
   server: DevServer,
-  opts: { dataDir: string; taskQueue: string; modules?: TaskModule[]; tasksModule?: string },
+  opts: { dataDir: string; taskQueue: string; modules?: TaskModule[]; tasksModule?: string; env?: NodeJS.ProcessEnv },
 ): Promise<RunningWorker> {
   installRuntime();
   const connection = await NativeConnection.connect({ address: server.address });
@@ -69,6 +69,7 @@ export async function startTestWorker(
     settings,
     modules: opts.modules ?? [],
     workflowBundle: await workflowBundle(),
+    env: opts.env ?? {},
   });
   const running = worker.run();
   return {

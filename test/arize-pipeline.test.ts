@@ -1,0 +1,156 @@
+/**
+ * The pipeline against a loopback Arize AX that follows the published contract: an Arize dataset
+ * read across pages, runs uploaded in batches, exactly once under every fault the fake can
+ * script, `dxp upload` idempotent, and no API key anywhere in Temporal.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createArizeClient } from '../activities/arize';
+import { OWNER_COLUMN, RUN_KEY_COLUMN } from '../activities/arize/runs';
+import type { DevServer } from '../client/dev-server';
+import { startExperiment } from '../client/experiments';
+import { parseSpec } from '../client/spec-file';
+import { uploadCommand } from '../client/commands/upload';
+import type { ExperimentSpecInput } from '../workflows/spec';
+import { ArizeFake } from './fakes/arize';
+import { connectTestClient, startTestServer, startTestWorker, tempDir, type RunningWorker } from './helpers/temporal';
+
+const CANARY_KEY = 'ak-canary-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+const N = Number(process.env.DXP_ARIZE_E2E_EXAMPLES ?? 600);
+
+let fake: ArizeFake;
+let baseUrl: string;
+let server: DevServer;
+let client: Client;
+let worker: RunningWorker;
+let dir: string;
+let datasetId: string;
+const taskQueue = 'arize-test';
+
+beforeAll(async () => {
+  dir = tempDir('dxp-arize-');
+  fake = new ArizeFake({ apiKey: CANARY_KEY });
+  ({ baseUrl } = await fake.start());
+  const space = fake.seedSpace('research');
+  fake.seedSpace('research-archive'); // a substring match: names must match exactly
+  const examples = Array.from({ length: N }, (_, i) => ({
+    'attributes.input.value': `question ${i}`,
+    'attributes.output.value': i % 10 === 0 ? 'something else' : `question ${i}`,
+    'attributes.metadata': { topic: i % 2 ? 'odd' : 'even' },
+  }));
+  datasetId = fake.seedDataset(space.id, 'questions', examples).id;
+  fake.seedDataset(space.id, 'questions-old', examples.slice(0, 3));
+  server = await startTestServer({ dbFile: join(dir, 'temporal.db') });
+  client = await connectTestClient(server);
+  process.env.ARIZE_API_KEY = CANARY_KEY; // for the in-process `dxp upload` below
+  process.env.ARIZE_BASE_URL = baseUrl;
+  process.env.ARIZE_SPACE = 'research';
+  process.env.DXP_DATA_DIR = join(dir, 'store');
+  worker = await startTestWorker(server, {
+    dataDir: join(dir, 'store'),
+    taskQueue,
+    env: { ARIZE_API_KEY: CANARY_KEY, ARIZE_BASE_URL: baseUrl, ARIZE_SPACE: 'research' },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await worker?.stop();
+  await client?.connection.close();
+  await server?.stop();
+  await fake?.stop();
+  delete process.env.ARIZE_API_KEY;
+  delete process.env.ARIZE_BASE_URL;
+  delete process.env.ARIZE_SPACE;
+  delete process.env.DXP_DATA_DIR;
+});
+
+function spec(name: string, extra: Partial<ExperimentSpecInput> = {}) {
+  return parseSpec({ name, dataset: { arize: { dataset: 'questions' } }, task: 'echo', evaluators: ['exact-match'], concurrency: 40, flushEvery: 100, taskQueue, ...extra });
+}
+
+test(`an Arize dataset of ${N} examples becomes one experiment with exactly ${N} runs under every fault`, async () => {
+  fake.fault('GET /v2/datasets/:id/examples', { kind: '429', retryAfterSeconds: 1 }, { kind: 'reset' }, { kind: '503' });
+  fake.fault('POST /v2/experiments', { kind: 'commit-then-drop' });
+  fake.fault(
+    'POST /v2/experiments/:id/runs',
+    { kind: '503' },
+    { kind: 'commit-then-500' },
+    { kind: '429', retryAfterSeconds: 2 },
+    { kind: 'reset' },
+    { kind: 'commit-then-drop' },
+    { kind: 'slow', ms: 1500 },
+    { kind: '500' },
+  );
+  const { handle } = await startExperiment(client, spec('faulty'), taskQueue);
+  const summary = await handle.result();
+  expect(fake.pendingFaults()).toBe(0); // every scripted fault was hit
+
+  const experiments = fake.experiments().filter((e) => e.name === 'faulty');
+  expect(experiments).toHaveLength(1);
+  const runs = fake.runs(experiments[0]!.id);
+  expect(runs).toHaveLength(N);
+  expect(new Set(runs.map((r) => r.example_id)).size).toBe(N);
+  expect(summary.arize).toMatchObject({ experimentId: experiments[0]!.id, uploaded: N, notUploaded: 0 });
+
+  const run = runs.find((r) => (r as Record<string, unknown>)[RUN_KEY_COLUMN] !== undefined && r.output === 'question 3') as Record<string, unknown>;
+  expect(run).toMatchObject({ 'eval.exact-match.score': 1, 'eval.exact-match.label': 'True', error: null, [OWNER_COLUMN]: 'experiment/faulty' });
+  expect(typeof run.latency_ms).toBe('number');
+  const wrong = runs.filter((r) => (r as Record<string, unknown>)['eval.exact-match.score'] === 0);
+  expect(wrong).toHaveLength(Math.ceil(N / 10));
+});
+
+test('dxp upload again finds every run already there and appends nothing', async () => {
+  const before = fake.runs(fake.experiments().find((e) => e.name === 'faulty')!.id).length;
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    expect(await uploadCommand('faulty', {})).toBe(0);
+    expect(String(write.mock.calls.at(-1)?.[0])).toMatch(new RegExp(`0 runs appended, ${N} already there`));
+  } finally {
+    write.mockRestore();
+  }
+  expect(fake.runs(fake.experiments().find((e) => e.name === 'faulty')!.id)).toHaveLength(before);
+});
+
+test('an experiment name taken by someone else is never written to; the runs stay in the local store', async () => {
+  const other = createArizeClient({ baseUrl, apiKey: CANARY_KEY });
+  const [firstExample] = (await other.listExamples(datasetId, { limit: 1 })).items;
+  await other.createExperiment({ name: 'taken', datasetId, runs: [{ example_id: firstExample!.id, output: 'theirs' }] });
+  await other.close();
+  const { handle } = await startExperiment(client, spec('taken', { dryRun: false, sample: { count: 20, seed: 1 } }), taskQueue);
+  const summary = await handle.result();
+  expect(summary.runs).toBe(20);
+  expect(summary.arize).toMatchObject({ uploaded: 0, notUploaded: 20 });
+  expect(summary.arize?.error).toMatch(/already exists .* not made by this experiment/);
+  expect(fake.runs(fake.experiments().find((e) => e.name === 'taken')!.id)).toHaveLength(1);
+});
+
+test('a dry run uploads nothing', async () => {
+  const { handle } = await startExperiment(client, spec('dry', { dryRun: 5 }), taskQueue);
+  const summary = await handle.result();
+  expect(summary.runs).toBe(5);
+  expect(summary.arize).toBeUndefined();
+  expect(fake.experiments().find((e) => e.name === 'dry')).toBeUndefined();
+});
+
+test('the API key is nowhere in Temporal: not in any history, not in the server database', async () => {
+  const histories: string[] = [];
+  for await (const execution of client.workflow.list()) {
+    const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
+    histories.push(historyToJSON(await handle.fetchHistory()));
+  }
+  expect(histories.length).toBeGreaterThan(N);
+  for (const history of histories) expect(history).not.toContain(CANARY_KEY);
+  const db = [join(dir, 'temporal.db'), join(dir, 'temporal.db-wal')].map((f) => {
+    try {
+      return readFileSync(f).toString('latin1');
+    } catch {
+      return '';
+    }
+  });
+  expect(db[0]!.length).toBeGreaterThan(0);
+  for (const bytes of db) expect(bytes).not.toContain(CANARY_KEY);
+  // The canary is really in use: the fake refuses any other key.
+  expect(fake.requestLog().every((entry) => entry.status !== 401)).toBe(true);
+});
