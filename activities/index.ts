@@ -1,6 +1,7 @@
 /** Every activity a dxp worker registers, built from its dependencies. */
 import type { ArizeClient } from './arize/types';
 import { createExperimentActivities, type ExperimentActivityDeps } from './experiment-activities';
+import { createLogActivities } from './log-activities';
 import { createTaskActivities } from './task-activities';
 import { createUploadActivities } from './upload-activities';
 
@@ -9,6 +10,7 @@ export function createActivities(deps: ExperimentActivityDeps & { arize?: () => 
     ...createExperimentActivities(deps),
     ...createTaskActivities(deps.registry),
     ...createUploadActivities(deps.arize ? { arize: deps.arize } : {}),
+    ...createLogActivities({ datasets: deps.datasets }),
   };
 }
 

@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo';
 import { resultCommand, statusCommand } from './commands/result';
 import { checkPlan, runCommand, type RunOptions } from './commands/run';
 import { defaultDbFile, serverCommand, type ServerOptions } from './commands/server';
+import { logCommand, type LogCommandOptions } from './commands/log';
 import { uploadCommand } from './commands/upload';
 import { watchCommand } from './commands/watch';
 import { workerCommand } from './commands/worker';
@@ -59,6 +60,24 @@ export function buildProgram(): Command {
     .description("send an experiment's stored runs to its Arize experiment again (skips runs already there)")
     .option('--data-dir <dir>', 'local results store (env DXP_DATA_DIR, default .dxp)')
     .action(withExitCode((name: string, opts: { dataDir?: string }) => uploadCommand(name, opts)));
+
+  program
+    .command('log <results-file>')
+    .description('upload a results table made elsewhere (CSV, JSON, JSONL, Parquet) to an Arize experiment, exactly once')
+    .requiredOption('--dataset <name|id>', 'the Arize dataset the runs belong to')
+    .option('--space <name|id>', 'its space (default ARIZE_SPACE)')
+    .requiredOption('--name <experiment>', 'the Arize experiment to create (or continue)')
+    .option('--format <format>', 'csv, json, jsonl or parquet (default: from the extension)')
+    .option('--example-id-col <column>', 'column with the Arize example id (default example_id)')
+    .option('--match <tableColumn=datasetColumn>', 'rows without example ids: match a dataset column instead')
+    .option('--output-col <column>', 'column with the output (default output)')
+    .option('--error-col <column>', 'column with the task error, if any')
+    .option('--latency-col <column>', 'column with the latency in ms')
+    .option('--repetition-col <column>', 'column with the repetition number (several runs per example)')
+    .option('--eval <name:score=col,label=col,explanation=col>', 'an evaluator column group (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--task-queue <queue>', 'task queue of the workers')
+    .option('--wait', 'wait and print the result')
+    .action(withExitCode((file: string, opts: LogCommandOptions) => withClient((c, cfg) => logCommand(c, cfg, file, opts))));
 
   program
     .command('worker')
