@@ -68,7 +68,7 @@ const sinkIo = proxyActivities<ExperimentActivities>({
 // Arize may be down for a while: retry on Arize's own schedule (Retry-After), up to an hour per batch.
 const uploadIo = proxyActivities<UploadActivities>({
   startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
+  heartbeatTimeout: '10s', // the upload heartbeats every second: a dead worker is noticed in seconds
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '2s', maximumInterval: '2m' },
 });

@@ -16,7 +16,7 @@ const tableIo = proxyActivities<LogActivities>({
 });
 const uploadIo = proxyActivities<UploadActivities>({
   startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
+  heartbeatTimeout: '10s', // the upload heartbeats every second: a dead worker is noticed in seconds
   scheduleToCloseTimeout: '1h',
   retry: { initialInterval: '2s', maximumInterval: '2m' },
 });
