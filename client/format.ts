@@ -42,7 +42,8 @@ export function formatSummary(s: ExperimentSummary): string {
   }
   if (s.arize) {
     const a = s.arize;
-    lines.push(`  Arize AX: experiment ${a.experimentId ?? '(not created)'} on dataset ${a.datasetId}: ${a.uploaded} runs uploaded`);
+    const version = a.datasetVersionId ? ` (version ${a.datasetVersionId})` : '';
+    lines.push(`  Arize AX: experiment ${a.experimentId ?? '(not created)'} on dataset ${a.datasetId}${version}: ${a.uploaded} runs uploaded`);
     if (a.notUploaded > 0) lines.push(`    ${a.notUploaded} runs kept only locally${a.error ? ` (${a.error})` : ''}: \`dxp upload ${s.name}\` sends them`);
   }
   if (s.failures.length) {

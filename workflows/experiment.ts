@@ -125,7 +125,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
       generation: 0,
       location: prepared.location,
       ...(prepared.source.kind === 'arize' && spec.dryRun === false
-        ? { arize: { datasetId: prepared.source.datasetId, uploaded: 0, notUploaded: 0 } }
+        ? { arize: { datasetId: prepared.source.datasetId, datasetVersionId: prepared.source.versionId, uploaded: 0, notUploaded: 0 } }
         : {}),
     };
   }

@@ -120,6 +120,8 @@ export interface ExperimentSummary {
 
 export interface ArizeUploadState {
   datasetId: string;
+  /** The dataset version the examples were read from, pinned at the start. */
+  datasetVersionId?: string;
   /** Set once the first batch created (or adopted) the experiment. */
   experimentId?: string;
   /** Runs the experiment holds from this pipeline (appended now, or found stored on a retry). */
