@@ -28,7 +28,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ExperimentActivities } from '../activities/experiment-activities';
-import type { UploadActivities } from '../activities/upload-activities';
+import { uploadToArize } from './arize-upload';
 import { example } from './example';
 import { exampleWorkflowId } from './experiment-contract';
 import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
@@ -65,13 +65,6 @@ const sinkIo = proxyActivities<ExperimentActivities>({
   retry: { initialInterval: '1s', maximumInterval: '1m' }, // no maximumAttempts: unlimited
 });
 
-// Arize may be down for a while: retry on Arize's own schedule (Retry-After), up to an hour per batch.
-const uploadIo = proxyActivities<UploadActivities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '10s', // the upload heartbeats every second: a dead worker is noticed in seconds
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '2s', maximumInterval: '2m' },
-});
 
 export async function experiment(input: ExperimentInput): Promise<ExperimentResult> {
   const { spec } = input;
@@ -167,7 +160,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
       return;
     }
     try {
-      const result = await uploadIo.uploadToArize({
+      const result = await uploadToArize({
         experimentName: spec.name,
         datasetId: s.source.datasetId,
         ownerWorkflowId: workflowId,

@@ -4,7 +4,7 @@
  */
 import { ActivityFailure, ApplicationFailure, continueAsNew, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { LogActivities } from '../activities/log-activities';
-import type { UploadActivities } from '../activities/upload-activities';
+import { uploadToArize } from './arize-upload';
 import type { LogInput, LogResult, LogState } from './log-contract';
 
 const PAGE_ROWS = 500;
@@ -14,43 +14,33 @@ const tableIo = proxyActivities<LogActivities>({
   startToCloseTimeout: '10m',
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 },
 });
-const uploadIo = proxyActivities<UploadActivities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '10s', // the upload heartbeats every second: a dead worker is noticed in seconds
-  scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '2s', maximumInterval: '2m' },
-});
 
 export async function logExperiment(input: LogInput): Promise<LogResult> {
   const { name, file, mapping } = input;
   const owner = workflowInfo().workflowId;
   const state: LogState = input.carried ?? (await start());
 
-  for (;;) {
+  do {
     setCurrentDetails(`**${name}**: ${state.rows} rows read, ${state.arize.uploaded} runs in Arize, ${state.rejected} rows rejected`);
-    if (state.cursor === null && state.rows > 0) break;
     if (workflowInfo().continueAsNewSuggested) return await continueAsNew<typeof logExperiment>({ ...input, carried: state });
     const page = await tableIo.readResultsPage({ file, cursor: state.cursor, limit: PAGE_ROWS, mapping, source: state.source, ownerWorkflowId: owner }).catch(failLog);
     state.rows += page.rows;
     state.rejected += page.rejected.length;
     state.rejections.push(...page.rejected.slice(0, MAX_REJECTIONS_LISTED - state.rejections.length));
     if (page.runs.length > 0) {
-      const result = await uploadIo
-        .uploadToArize({
-          experimentName: name,
-          datasetId: state.source.datasetId,
-          ownerWorkflowId: owner,
-          ...(state.arize.experimentId ? { arizeExperimentId: state.arize.experimentId } : {}),
-          runs: page.runs,
-          resend: false,
-        })
-        .catch(failLog);
+      const result = await uploadToArize({
+        experimentName: name,
+        datasetId: state.source.datasetId,
+        ownerWorkflowId: owner,
+        ...(state.arize.experimentId ? { arizeExperimentId: state.arize.experimentId } : {}),
+        runs: page.runs,
+        resend: false,
+      }).catch(failLog);
       state.arize.experimentId = result.arizeExperimentId;
       state.arize.uploaded += result.appended + result.alreadyStored;
     }
     state.cursor = page.nextCursor;
-    if (state.cursor === null) break;
-  }
+  } while (state.cursor !== null);
   return { name, rows: state.rows, rejected: state.rejected, rejections: state.rejections, arize: state.arize };
 
   async function start(): Promise<LogState> {

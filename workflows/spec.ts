@@ -50,7 +50,7 @@ export type BindingSpec = { idColumn?: string; inputColumn?: string; expectedCol
 export const localDatasetSchema = z
   .object({
     path: z.string().min(1),
-    format: z.enum(['csv', 'json', 'jsonl']).optional().describe('default: from the file extension'),
+    format: z.enum(['csv', 'json', 'jsonl', 'parquet']).optional().describe('default: from the file extension'),
     ...bindingShape,
   })
   .strict();
