@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT, withClient } from './cli-context';
 import { cancelCommand } from './commands/cancel';
 import { demoCommand } from './commands/demo';
+import { exportCommand, type ExportOptions } from './commands/export';
 import { resultCommand, statusCommand } from './commands/result';
 import { checkPlan, runCommand, type RunOptions } from './commands/run';
 import { defaultDbFile, serverCommand, type ServerOptions } from './commands/server';
@@ -60,6 +61,15 @@ export function buildProgram(): Command {
     .description("send an experiment's stored runs to its Arize experiment again (skips runs already there)")
     .option('--data-dir <dir>', 'local results store (env DXP_DATA_DIR, default .dxp)')
     .action(withExitCode((name: string, opts: { dataDir?: string }) => uploadCommand(name, opts)));
+
+  program
+    .command('export <experiment>')
+    .description("write an Arize experiment's runs (by id, or by name with --dataset) to a JSONL, CSV or Parquet file")
+    .option('--format <format>', 'jsonl, csv or parquet (default: from the extension of --out)')
+    .option('--out <file>', 'output file (default: <experiment name>.<format> in the current directory)')
+    .option('--dataset <dataset>', 'dataset name or id, to find the experiment by name')
+    .option('--space <space>', 'space name or id of a dataset given by name (env ARIZE_SPACE)')
+    .action(withExitCode((experiment: string, opts: ExportOptions) => exportCommand(experiment, opts)));
 
   program
     .command('log <results-file>')

@@ -15,7 +15,7 @@ import { parseSpec } from '../client/spec-file';
 import { uploadCommand } from '../client/commands/upload';
 import type { ExperimentSpecInput } from '../workflows/spec';
 import { ArizeFake } from './fakes/arize';
-import { connectTestClient, startTestServer, startTestWorker, tempDir, type RunningWorker } from './helpers/temporal';
+import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, type RunningWorker } from './helpers/temporal';
 
 const CANARY_KEY = 'ak-canary-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
 // 1,000 in CI (three pages of examples, ten upload batches: every code path); the acceptance run
@@ -126,6 +126,7 @@ test('an experiment name taken by someone else is never written to; the runs sta
   expect(summary.arize).toMatchObject({ uploaded: 0, notUploaded: 20 });
   expect(summary.arize?.error).toMatch(/already exists .* not made by this experiment/);
   expect(fake.runs(fake.experiments().find((e) => e.name === 'taken')!.id)).toHaveLength(1);
+  await recordHistory(client, 'experiment/taken', 'experiment-arize-upload-refused.json');
 });
 
 test('a dry run uploads nothing', async () => {

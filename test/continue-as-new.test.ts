@@ -1,19 +1,18 @@
 /**
  * Continue-as-new with children in flight: a dev server that suggests continue-as-new after
  * a few dozen events forces many generations. Also records the replay histories
- * (DXP_RECORD_HISTORIES=1 rewrites test/histories/).
+ * (DXP_RECORD_HISTORIES=1 rewrites them in test/histories/).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import { exampleWorkflowId, experimentWorkflowId } from '../workflows/experiment-contract';
 import type { RunRecord } from '../workflows/records';
 import fixtures, { type LedgerEntry } from './fixtures/tasks';
-import { connectTestClient, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
+import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 
 let server: DevServer;
 let client: Client;
@@ -68,12 +67,7 @@ test('a slow example holds back nothing, across many continue-as-new generations
   // ...and generations came and went while the slow child stayed in flight.
   expect(chain.filter((run) => run.close < slowEnd).length).toBeGreaterThanOrEqual(2);
 
-  if (process.env.DXP_RECORD_HISTORIES === '1') {
-    const firstRun = client.workflow.getHandle(experimentWorkflowId('generations'), chain[0]?.runId);
-    const lastRun = client.workflow.getHandle(experimentWorkflowId('generations'), chain[chain.length - 1]?.runId);
-    const child = client.workflow.getHandle(exampleWorkflowId('generations', 'slow', 1));
-    writeFileSync(join(__dirname, 'histories', 'experiment-first-generation.json'), historyToJSON(await firstRun.fetchHistory()));
-    writeFileSync(join(__dirname, 'histories', 'experiment-last-generation.json'), historyToJSON(await lastRun.fetchHistory()));
-    writeFileSync(join(__dirname, 'histories', 'example.json'), historyToJSON(await child.fetchHistory()));
-  }
+  await recordHistory(client, experimentWorkflowId('generations'), 'experiment-first-generation.json', chain[0]?.runId);
+  await recordHistory(client, experimentWorkflowId('generations'), 'experiment-last-generation.json', chain[chain.length - 1]?.runId);
+  await recordHistory(client, exampleWorkflowId('generations', 'slow', 1), 'example.json');
 });

@@ -260,7 +260,7 @@ describe('reading local datasets', () => {
   });
 
   test('an unknown extension is an error naming the path and the accepted formats', () => {
-    expect(() => open('data.parquet')).toThrow(/data\.parquet.*\.csv, \.json, \.jsonl or \.ndjson/);
+    expect(() => open('data.xlsx')).toThrow(/data\.xlsx.*\.csv, \.json, \.jsonl, \.ndjson or \.parquet/);
   });
 
   test('a cursor is rejected once the file has changed, or when it is not a cursor', async () => {

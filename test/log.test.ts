@@ -2,12 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { logCommand, type LogCommandOptions } from '../client/commands/log';
 import { CliError } from '../client/cli-context';
 import { connectionConfigFromEnv } from '../client/connection-config';
 import type { DevServer } from '../client/dev-server';
 import { ArizeFake } from './fakes/arize';
-import { connectTestClient, startTestServer, startTestWorker, tempDir, type RunningWorker } from './helpers/temporal';
+import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, type RunningWorker } from './helpers/temporal';
 
 let fake: ArizeFake;
 let server: DevServer;
@@ -92,6 +93,7 @@ test('a JSONL without example ids is matched on a dataset column; bad rows are r
   const runs = runsOf('from-jsonl');
   expect(runs).toHaveLength(20);
   expect(runs.find((r) => r.example_id === exampleIds[2])).toMatchObject({ output: '{"text":"r2"}', 'eval.ok.score': 0 });
+  await recordHistory(client, 'log/from-jsonl', 'log-experiment.json');
 });
 
 test('a JSON array logs too, and running the same log again attaches instead of duplicating', async () => {
@@ -101,6 +103,26 @@ test('a JSON array logs too, and running the same log again attaches instead of 
   const again = await log(file, { name: 'from-json', eval: ['judge:label=label'] });
   expect(again.out).toMatch(/Attached to the existing log/);
   expect(runsOf('from-json')).toHaveLength(5);
+});
+
+test('a Parquet table logs too', async () => {
+  const ids = exampleIds.slice(10, 22);
+  const buffer = parquetWriteBuffer({
+    columnData: [
+      { name: 'example_id', data: ids, type: 'STRING' },
+      { name: 'output', data: ids.map((_, i) => `p${i}`), type: 'STRING' },
+      { name: 'score', data: ids.map((_, i) => i / 10), type: 'DOUBLE' },
+      { name: 'latency', data: ids.map((_, i) => BigInt(100 + i)), type: 'INT64' },
+    ],
+  });
+  const file = join(dir, 'results.parquet');
+  writeFileSync(file, new Uint8Array(buffer));
+  const { code, out } = await log(file, { name: 'from-parquet', latencyCol: 'latency', eval: ['graded:score=score'] });
+  expect(code).toBe(0);
+  expect(out).toMatch(/12 rows read, 12 runs in Arize/);
+  const runs = runsOf('from-parquet');
+  expect(runs).toHaveLength(12);
+  expect(runs.find((r) => r.example_id === ids[5])).toMatchObject({ output: 'p5', 'eval.graded.score': 0.5, latency_ms: 105 });
 });
 
 test('a table missing a mapped column is refused before anything starts, naming the column', async () => {

@@ -1,9 +1,10 @@
 /**
- * Reads local dataset files (CSV, JSON, JSONL) page by page with resumable cursors.
+ * Reads local dataset files (CSV, JSON, JSONL, Parquet) page by page with resumable cursors.
  *
  * CSV and JSONL are streamed from the byte offset stored in the cursor, so reading a file
  * page by page costs O(N) overall. JSON files are parsed whole on every page (a JSON
- * document cannot be resumed mid-way); use JSONL or CSV for large datasets.
+ * document cannot be resumed mid-way); use JSONL, CSV or Parquet for large datasets. Parquet
+ * files are read by parquet-file.ts, which keeps its own row-index cursors.
  *
  * Rows are bound to examples in binding.ts; cursors are made and checked in cursor.ts. A row
  * that cannot be read becomes a malformed `Example`, so it fails alone instead of failing the
@@ -18,6 +19,7 @@ import type { Example } from '../../workflows/records';
 import { bindRow, malformed } from './binding';
 import { decodeCursor, encodeCursor, initialState, type CursorState, type Format } from './cursor';
 import { isPlainObject, jsonType } from './json';
+import { openParquetDataset } from './parquet-file';
 
 export interface DatasetPage {
   examples: Example[];
@@ -31,7 +33,13 @@ export interface DatasetReader {
   scan(): AsyncIterable<Example>;
 }
 
-const EXTENSIONS: Record<string, Format> = { '.csv': 'csv', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
+const EXTENSIONS: Record<string, Format | 'parquet'> = {
+  '.csv': 'csv',
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.parquet': 'parquet',
+};
 
 interface Entry {
   example: Example;
@@ -47,6 +55,7 @@ interface Source {
 export function openLocalDataset(spec: LocalDatasetSpec, baseDir: string = process.cwd()): DatasetReader {
   const resolved = path.resolve(baseDir, spec.path);
   const format = spec.format ?? formatFromExtension(resolved);
+  if (format === 'parquet') return openParquetDataset(resolved, spec);
   const source: Source = { path: resolved, spec };
 
   return {
@@ -71,13 +80,13 @@ export function openLocalDataset(spec: LocalDatasetSpec, baseDir: string = proce
   };
 }
 
-function formatFromExtension(file: string): Format {
+function formatFromExtension(file: string): Format | 'parquet' {
   const ext = path.extname(file).toLowerCase();
   const format = EXTENSIONS[ext];
   if (format === undefined) {
     throw new Error(
       `cannot tell the format of dataset ${file} from its extension '${ext}': ` +
-        `use .csv, .json, .jsonl or .ndjson, or set format to csv, json or jsonl`,
+        `use .csv, .json, .jsonl, .ndjson or .parquet, or set format to csv, json, jsonl or parquet`,
     );
   }
   return format;

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { TaskModule } from '../../activities/tasks/define';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../client/dev-server';
@@ -86,4 +87,14 @@ export function writeJsonl(dir: string, name: string, rows: unknown[]): string {
   const path = join(dir, name);
   writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return path;
+}
+
+/**
+ * With DXP_RECORD_HISTORIES=1, saves a workflow's history under test/histories/ for the replay
+ * test. Re-record only for an intended change of workflow code (nothing is deployed yet).
+ */
+export async function recordHistory(client: Client, workflowId: string, file: string, runId?: string): Promise<void> {
+  if (process.env.DXP_RECORD_HISTORIES !== '1') return;
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  writeFileSync(join(__dirname, '..', 'histories', file), historyToJSON(history));
 }
