@@ -13,6 +13,7 @@ import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import { uploadCommand } from '../client/commands/upload';
+import { checkArizeTarget } from '../client/arize-cli';
 import type { ExperimentSpecInput } from '../workflows/spec';
 import { ArizeFake } from './fakes/arize';
 import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, type RunningWorker } from './helpers/temporal';
@@ -69,7 +70,7 @@ afterAll(async () => {
 });
 
 function spec(name: string, extra: Partial<ExperimentSpecInput> = {}) {
-  return parseSpec({ name, dataset: { arize: { dataset: 'questions' } }, task: 'echo', evaluators: ['exact-match'], concurrency: 40, flushEvery: 100, taskQueue, ...extra });
+  return parseSpec({ name, dataset: { arize: { dataset: 'questions' } }, task: 'echo', evaluators: ['exact-match'], concurrency: 40, flushEvery: Math.max(10, Math.floor(N / 10)), taskQueue, ...extra });
 }
 
 test(`an Arize dataset of ${N} examples becomes one experiment with exactly ${N} runs under every fault`, async () => {
@@ -127,6 +128,17 @@ test('an experiment name taken by someone else is never written to; the runs sta
   expect(summary.arize?.error).toMatch(/already exists .* not made by this experiment/);
   expect(fake.runs(fake.experiments().find((e) => e.name === 'taken')!.id)).toHaveLength(1);
   await recordHistory(client, 'experiment/taken', 'experiment-arize-upload-refused.json');
+
+  // `dxp run` refuses such a name before anything starts (exit 2), and accepts our own names.
+  const cli = createArizeClient({ baseUrl, apiKey: CANARY_KEY });
+  try {
+    const dataset = { arize: { dataset: 'questions', space: 'research' } };
+    await expect(checkArizeTarget(cli, dataset, 'taken', 'experiment/taken')).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/not made by this pipeline/) });
+    await expect(checkArizeTarget(cli, dataset, 'faulty', 'experiment/faulty')).resolves.toEqual({ datasetId });
+    await expect(checkArizeTarget(cli, dataset, 'brand-new', 'experiment/brand-new')).resolves.toEqual({ datasetId });
+  } finally {
+    await cli.close();
+  }
 });
 
 test('a dry run uploads nothing', async () => {
