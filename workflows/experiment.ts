@@ -22,18 +22,17 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ExperimentActivities } from '../activities/experiment-activities';
-import { uploadToArize } from './arize-upload';
 import { example } from './example';
 import { exampleWorkflowId } from './experiment-contract';
 import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
 import { progressQuery, runFinishedSignal } from './experiment-contract';
 import { renderProgress } from './progress-details';
+import { createResultsFlusher } from './results-flusher';
 import type { RunRecord } from './records';
 import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
 import { DRY_RUN_DEFAULT_COUNT } from './spec';
@@ -44,7 +43,6 @@ const MAX_CHILDREN_PER_GENERATION = 1_000;
 const MAX_HISTORY_BYTES = 20 * 1024 * 1024;
 /** A page's rows go into history once as an activity result and once per child input. */
 const MAX_PAGE_ROWS = 500;
-const FLUSH_INTERVAL = '10s';
 
 const prepareIo = proxyActivities<ExperimentActivities>({
   startToCloseTimeout: '1h',
@@ -58,7 +56,7 @@ const datasetIo = proxyActivities<ExperimentActivities>({
   heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 },
 });
-// Results are kept until the sink takes them: retry without limit, so an outage never loses runs.
+// The summary is written from the store: retry without limit, like the store's writes.
 const sinkIo = proxyActivities<ExperimentActivities>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '10s',
@@ -72,7 +70,13 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   const workflowId = workflowInfo().workflowId;
   let state: CarriedState | undefined = input.carried;
   let phase: ExperimentProgress['phase'] = state ? 'running' : 'preparing';
-  const pending: RunRecord[] = [];
+  const results = createResultsFlusher({
+    experimentId,
+    experimentName: spec.name,
+    ownerWorkflowId: workflowId,
+    flushEvery: spec.flushEvery,
+    state: () => state as CarriedState,
+  });
   let firstFailure: RunRecord | undefined;
 
   const running = (): number => (state ? Object.keys(state.inFlight).length : 0);
@@ -99,7 +103,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     } else {
       state.counts.succeeded++;
     }
-    pending.push(record);
+    results.add(record);
   });
 
   if (!state) {
@@ -124,86 +128,6 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   }
   const s: CarriedState = state;
   phase = 'running';
-
-  // Results flow to the sink in the background, one batch at a time, while children run.
-  let flushing: Promise<void> | undefined;
-  let flushError: unknown;
-  let flushDue = false;
-  let flushTimerArmed = false;
-  const flush = (all: boolean): void => {
-    if (flushing || pending.length === 0) return;
-    if (!all && !flushDue && pending.length < spec.flushEvery) return;
-    flushDue = false;
-    const batch = pending.splice(0, spec.flushEvery);
-    flushing = storeBatch(batch)
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          // Keep the runs: a cancelled flush is sent again from the non-cancellable finish.
-          pending.unshift(...batch);
-          resendUpload = true;
-          flushError = err;
-        },
-      )
-      .finally(() => {
-        flushing = undefined;
-      });
-  };
-  // The local store first (durable, cheap), then Arize: an Arize outage or rejection never loses runs.
-  let resendUpload = false;
-  const storeBatch = async (batch: RunRecord[]): Promise<void> => {
-    await sinkIo.recordRuns({ experimentId, runs: batch });
-    const arize = s.arize;
-    if (!arize || s.source.kind !== 'arize') return;
-    if (arize.error) {
-      arize.notUploaded += batch.length;
-      return;
-    }
-    try {
-      const result = await uploadToArize({
-        experimentName: spec.name,
-        datasetId: s.source.datasetId,
-        ownerWorkflowId: workflowId,
-        ...(arize.experimentId ? { arizeExperimentId: arize.experimentId } : {}),
-        runs: batch,
-        resend: resendUpload,
-      });
-      resendUpload = false;
-      arize.experimentId = result.arizeExperimentId;
-      arize.uploaded += result.appended + result.alreadyStored;
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      // Rejected, or down for longer than the upload's schedule-to-close: keep computing; `dxp upload` sends the rest.
-      arize.error = describeActivityFailure(err);
-      arize.notUploaded += batch.length;
-      log.warn('upload to Arize stopped; runs stay in the local store', { error: arize.error });
-    }
-  };
-  const armFlushTimer = (): void => {
-    if (flushTimerArmed || pending.length === 0) return;
-    flushTimerArmed = true;
-    sleep(FLUSH_INTERVAL)
-      .then(() => {
-        flushDue = true;
-      })
-      .catch(() => undefined) // cancelled with the workflow
-      .finally(() => {
-        flushTimerArmed = false;
-      });
-  };
-  const drainPending = async (): Promise<void> => {
-    while (pending.length > 0 || flushing) {
-      flush(true);
-      await flushing;
-      if (flushError !== undefined) {
-        const err = flushError;
-        flushError = undefined;
-        // Retry a flush cut by cancellation once we are in the non-cancellable finish.
-        if (isCancellation(err) && !CancellationScope.current().consideredCancelled) continue;
-        throw err;
-      }
-    }
-  };
 
   const dryRunCap = spec.dryRun === false ? Infinity : spec.dryRun === true ? DRY_RUN_DEFAULT_COUNT : spec.dryRun;
   const perPage = Math.max(1, Math.min(MAX_PAGE_ROWS, Math.ceil(Math.max(spec.concurrency * 2, 50) / spec.repetitions)));
@@ -272,9 +196,9 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
       if (shouldContinueAsNew()) {
         // Carry over only children known to exist (a start can still fail as a duplicate).
         await condition(() => starting === 0);
-        await drainPending();
+        await results.drain();
         await condition(allHandlersFinished);
-        if (pending.length > 0) continue;
+        if (results.pending() > 0) continue;
         s.generation++;
         return await continueAsNew<typeof experiment>({ spec, carried: s });
       }
@@ -287,14 +211,13 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
         s.queue.splice(0, capacity).forEach(startRun);
         continue;
       }
-      flush(false);
-      armFlushTimer();
+      results.flushIfDue();
       await condition(
         () =>
           canStart() ||
           allDone() ||
           stopOnError() ||
-          (!flushing && pending.length > 0 && (flushDue || pending.length >= spec.flushEvery)),
+          results.due(),
       );
     }
   } catch (err) {
@@ -323,9 +246,9 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
         Object.keys(s.inFlight).map((id) => getExternalWorkflowHandle(id).cancel().catch(() => undefined)),
       );
     }
-    await drainPending();
+    await results.drain();
     await condition(allHandlersFinished);
-    await drainPending();
+    await results.drain();
     const summary = { ...(await sinkIo.finalizeExperiment({ experimentId, status })), ...(s.arize ? { arize: s.arize } : {}) };
     upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
     phase = 'done';
@@ -347,7 +270,3 @@ function failExperiment(err: unknown): never {
   throw err;
 }
 
-function describeActivityFailure(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
-}

@@ -1,0 +1,140 @@
+/**
+ * The experiment's results path, in workflow code: run records wait here, then go to the local
+ * store and (for Arize datasets) to Arize, one batch at a time in the background while children
+ * run. A batch cut short by cancellation is kept and sent again; Arize trouble never stops the
+ * experiment (the runs stay local for `dxp upload`).
+ */
+import { ActivityFailure, CancellationScope, isCancellation, log, proxyActivities, sleep } from '@temporalio/workflow';
+import type { ExperimentActivities } from '../activities/experiment-activities';
+import { uploadToArize } from './arize-upload';
+import type { CarriedState } from './experiment-contract';
+import type { RunRecord } from './records';
+
+/** At least this often, so results appear while a slow experiment runs. */
+const FLUSH_INTERVAL = '10s';
+
+// Results are kept until the store takes them: retry without limit, so an outage never loses runs.
+// The activity heartbeats every second: a dead worker is noticed in seconds, not minutes.
+const { recordRuns } = proxyActivities<ExperimentActivities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '10s',
+  retry: { initialInterval: '1s', maximumInterval: '1m' }, // no maximumAttempts: unlimited
+});
+
+export interface ResultsFlusher {
+  add(record: RunRecord): void;
+  /** Records not yet handed to a flush. */
+  pending(): number;
+  /** True when a flush should start now (a full batch, or the interval passed). */
+  due(): boolean;
+  /** Starts a batch if one is due, and arms the interval timer. */
+  flushIfDue(): void;
+  /** Sends everything pending and waits for it. */
+  drain(): Promise<void>;
+}
+
+export interface FlusherOptions {
+  experimentId: string;
+  experimentName: string;
+  ownerWorkflowId: string;
+  flushEvery: number;
+  /** The experiment's state, once prepared (signals can arrive before, on a continued run). */
+  state: () => CarriedState;
+}
+
+export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
+  const { experimentId, flushEvery } = opts;
+  const pending: RunRecord[] = [];
+  let flushing: Promise<void> | undefined;
+  let flushError: unknown;
+  let intervalPassed = false;
+  let timerArmed = false;
+  let resendUpload = false;
+
+  // The local store first (durable, cheap), then Arize.
+  const storeBatch = async (batch: RunRecord[]): Promise<void> => {
+    await recordRuns({ experimentId, runs: batch });
+    const s = opts.state();
+    const arize = s.arize;
+    if (!arize || s.source.kind !== 'arize') return;
+    if (arize.error) {
+      arize.notUploaded += batch.length;
+      return;
+    }
+    try {
+      const result = await uploadToArize({
+        experimentName: opts.experimentName,
+        datasetId: s.source.datasetId,
+        ownerWorkflowId: opts.ownerWorkflowId,
+        ...(arize.experimentId ? { arizeExperimentId: arize.experimentId } : {}),
+        runs: batch,
+        resend: resendUpload,
+      });
+      resendUpload = false;
+      arize.experimentId = result.arizeExperimentId;
+      arize.uploaded += result.appended + result.alreadyStored;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Rejected, or down for longer than the upload's schedule-to-close: keep computing.
+      arize.error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+      arize.notUploaded += batch.length;
+      log.warn('upload to Arize stopped; runs stay in the local store', { error: arize.error });
+    }
+  };
+
+  const flush = (all: boolean): void => {
+    if (flushing || pending.length === 0) return;
+    if (!all && !intervalPassed && pending.length < flushEvery) return;
+    intervalPassed = false;
+    const batch = pending.splice(0, flushEvery);
+    flushing = storeBatch(batch)
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          // Keep the runs: a cancelled flush is sent again from the non-cancellable finish.
+          pending.unshift(...batch);
+          resendUpload = true;
+          flushError = err;
+        },
+      )
+      .finally(() => {
+        flushing = undefined;
+      });
+  };
+
+  const armTimer = (): void => {
+    if (timerArmed || pending.length === 0) return;
+    timerArmed = true;
+    sleep(FLUSH_INTERVAL)
+      .then(() => {
+        intervalPassed = true;
+      })
+      .catch(() => undefined) // cancelled with the workflow
+      .finally(() => {
+        timerArmed = false;
+      });
+  };
+
+  return {
+    add: (record) => void pending.push(record),
+    pending: () => pending.length,
+    due: () => !flushing && pending.length > 0 && (intervalPassed || pending.length >= flushEvery),
+    flushIfDue() {
+      flush(false);
+      armTimer();
+    },
+    async drain() {
+      while (pending.length > 0 || flushing) {
+        flush(true);
+        await flushing;
+        if (flushError !== undefined) {
+          const err = flushError;
+          flushError = undefined;
+          // Retry a flush cut by cancellation once we are in the non-cancellable finish.
+          if (isCancellation(err) && !CancellationScope.current().consideredCancelled) continue;
+          throw err;
+        }
+      }
+    },
+  };
+}
