@@ -51,7 +51,7 @@ test('a worker killed in the middle of creating the Arize experiment costs no ru
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       return pending.some((a) => a.activityType?.name === 'uploadToArize' && a.lastStartedTime) || undefined;
     },
-    { timeoutMs: 60_000, intervalMs: 100, describe: () => `an upload to start; ${workerA.describe()}` },
+    { timeoutMs: 180_000, intervalMs: 100, describe: () => `an upload to start; ${workerA.describe()}` },
   );
   await workerA.kill();
   const workerB = await startWorkerProcess({ ...common, name: 'worker B' });
@@ -66,4 +66,4 @@ test('a worker killed in the middle of creating the Arize experiment costs no ru
   expect(summary.arize).toMatchObject({ uploaded: N, notUploaded: 0 });
   // The create really was cut off: worker A never got its answer, worker B adopted the experiment.
   expect(fake.requestLog().filter((e) => e.route === 'POST /v2/experiments')).toHaveLength(1);
-});
+}, 10 * 60_000);
