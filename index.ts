@@ -21,3 +21,4 @@ export type { EvaluationResult, ExperimentSummary, RunRecord } from './workflows
 export { parseSpec, loadSpecFile, SpecError } from './client/spec-file';
 export { connectClient, startExperiment, getExperimentHandle, queryProgress } from './client/experiments';
 export { connectionConfigFromEnv } from './client/connection-config';
+export { llmJudge, createModelClient, defaultModelClient, modelConfigFromEnv, ModelApiError, toActivityFailure } from './activities/model';

@@ -1,0 +1,2 @@
+/** The loopback OpenAI-compatible server for tests. */
+export * from './server';
