@@ -12,6 +12,20 @@ VENV=".tools/temporal-cli"
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
+# Sandboxes for agent-generated code (activities/sandbox) use bubblewrap; without it they fall
+# back to weak isolation (a plain child process). Installed only as root with apt-get; never fatal.
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing bubblewrap (sandbox isolation)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends bubblewrap >/dev/null 2>&1 \
+      || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends bubblewrap >/dev/null 2>&1; } \
+      || echo "setup: could not install bubblewrap; sandboxes will fall back to weak isolation (no filesystem or network isolation)" >&2
+  else
+    echo "setup: bwrap not found; sandboxes will fall back to weak isolation (install Debian's bubblewrap as root for isolation)" >&2
+  fi
+fi
+
 if [ "${DXP_SKIP_TEMPORAL_CLI:-0}" = "1" ]; then
   echo "setup: skipping the Temporal CLI install (DXP_SKIP_TEMPORAL_CLI=1)"
   exit 0

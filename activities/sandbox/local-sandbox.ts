@@ -1,0 +1,153 @@
+/**
+ * What the bubblewrap and weak sandboxes share: the private directory, file access, a cgroup per
+ * run, cancellation of every run on teardown. A provider supplies how a command is launched.
+ */
+import { randomInt } from 'node:crypto';
+import { RunCgroup, runCgroupName, type CgroupSupport, type RunCgroupLimits } from './cgroups';
+import { runContained } from './contained-process';
+import { SandboxError } from './errors';
+import { ensureWorkDir, readWorkFile, removeSandboxDirs, writeWorkFile, type SandboxDirs, type SandboxOwner } from './workdir';
+import { mergeLimits, type RunOptions, type RunResult, type Sandbox, type SandboxIsolation, type SandboxLimits } from './types';
+
+/** Sandbox uids are drawn from here, one per sandbox, so that RLIMIT_NPROC and file ownership are per sandbox. */
+export const SANDBOX_UID_RANGE = { first: 1_700_000_000, count: 100_000_000 } as const;
+
+export function freshSandboxUid(): number {
+  return SANDBOX_UID_RANGE.first + randomInt(SANDBOX_UID_RANGE.count);
+}
+
+export interface LaunchPlan {
+  argv: string[];
+  env: Record<string, string>;
+  /** Host directory the launcher starts in. */
+  cwd: string;
+}
+
+export interface LaunchRequest {
+  command: string[];
+  limits: SandboxLimits;
+  /** The caller's variables, already checked. */
+  env: Record<string, string>;
+  /** The run's directory relative to the work dir ('' for the work dir itself). */
+  cwd: string;
+  cgroup: RunCgroup | null;
+}
+
+export interface Launcher {
+  plan(request: LaunchRequest): LaunchPlan;
+  /** What the run's cgroups limit (the launcher knows its own overhead of processes). */
+  cgroupLimits(limits: SandboxLimits): RunCgroupLimits;
+}
+
+export interface LocalSandboxInit {
+  dirs: SandboxDirs;
+  owner: SandboxOwner | null;
+  isolation: SandboxIsolation;
+  warnings: string[];
+  limits: SandboxLimits;
+  cgroups: CgroupSupport | null;
+  launcher: Launcher;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export class LocalSandbox implements Sandbox {
+  readonly id: string;
+  readonly workDir: string;
+  readonly isolation: SandboxIsolation;
+  readonly warnings: string[];
+  readonly limits: Readonly<SandboxLimits>;
+
+  private readonly dirs: SandboxDirs;
+  private readonly owner: SandboxOwner | null;
+  private readonly cgroups: CgroupSupport | null;
+  private readonly launcher: Launcher;
+  private readonly teardownController = new AbortController();
+  private readonly active = new Set<Promise<unknown>>();
+  private runs = 0;
+  private tornDown: Promise<void> | undefined;
+
+  constructor(init: LocalSandboxInit) {
+    this.dirs = init.dirs;
+    this.id = init.dirs.id;
+    this.workDir = init.dirs.workDir;
+    this.isolation = init.isolation;
+    this.warnings = [...init.warnings];
+    this.limits = Object.freeze({ ...init.limits });
+    this.owner = init.owner;
+    this.cgroups = init.cgroups;
+    this.launcher = init.launcher;
+  }
+
+  run(command: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return this.track(this.runInner(command, opts));
+  }
+
+  private async runInner(command: string[], opts: RunOptions): Promise<RunResult> {
+    this.assertLive();
+    if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string' || a.includes('\0'))) {
+      throw new SandboxError('SANDBOX_INVALID_OPTIONS', 'command must be a non-empty array of strings (argv, no shell)');
+    }
+    const limits = mergeLimits(this.limits, opts.limits);
+    const env = checkEnv(opts.env ?? {});
+    for (const [path, content] of Object.entries(opts.files ?? {})) await this.writeFile(path, content);
+    const cwd = opts.cwd === undefined || opts.cwd === '' || opts.cwd === '.' ? '' : opts.cwd;
+    const cwdRel = cwd === '' ? '' : (await ensureWorkDir(this.workDir, cwd, this.owner)).slice(this.workDir.length + 1);
+
+    const signal = opts.signal
+      ? AbortSignal.any([opts.signal, this.teardownController.signal])
+      : this.teardownController.signal;
+    const cgroup = this.cgroups
+      ? await RunCgroup.create(this.cgroups, runCgroupName(this.id, ++this.runs), this.launcher.cgroupLimits(limits))
+      : null;
+    try {
+      const plan = this.launcher.plan({ command, limits, env, cwd: cwdRel, cgroup });
+      return await runContained({ ...plan, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}), limits, signal, cgroup });
+    } finally {
+      await cgroup?.remove();
+    }
+  }
+
+  async writeFile(path: string, content: string | Buffer): Promise<void> {
+    this.assertLive();
+    await writeWorkFile(this.workDir, path, content, this.owner);
+  }
+
+  readFile(path: string): Promise<Buffer>;
+  readFile(path: string, encoding: BufferEncoding): Promise<string>;
+  async readFile(path: string, encoding?: BufferEncoding): Promise<Buffer | string> {
+    const data = await readWorkFile(this.workDir, path);
+    return encoding ? data.toString(encoding) : data;
+  }
+
+  teardown(): Promise<void> {
+    this.tornDown ??= (async () => {
+      this.teardownController.abort();
+      await Promise.allSettled([...this.active]);
+      await removeSandboxDirs(this.dirs);
+    })();
+    return this.tornDown;
+  }
+
+  private assertLive(): void {
+    if (this.tornDown) throw new SandboxError('SANDBOX_TORN_DOWN', `sandbox ${this.id} has been torn down`);
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.active.add(promise);
+    void promise.then(
+      () => this.active.delete(promise),
+      () => this.active.delete(promise),
+    );
+    return promise;
+  }
+}
+
+function checkEnv(env: Record<string, string>): Record<string, string> {
+  for (const [name, value] of Object.entries(env)) {
+    if (!ENV_NAME.test(name) || typeof value !== 'string' || value.includes('\0')) {
+      throw new SandboxError('SANDBOX_INVALID_OPTIONS', `invalid environment variable ${JSON.stringify(name)}`);
+    }
+  }
+  return { ...env };
+}

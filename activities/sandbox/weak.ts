@@ -1,0 +1,129 @@
+/**
+ * The fallback provider where bubblewrap or namespaces are unavailable: a plain child process in
+ * its own process group, with a cleared environment and the work dir as cwd. As root it still runs
+ * as a per-sandbox uid (setpriv: no groups, capabilities or new privileges; killed if the worker
+ * dies) in memory and pids cgroups when writable; rlimits via prlimit; wall time, output and
+ * cancellation from the parent. It sees the host's filesystem and network: record its warning.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { detectCgroups, type CgroupSupport } from './cgroups';
+import { findExecutable, NPROC_SLACK, prlimitArgs, SANDBOX_PATH } from './host-tools';
+import { freshSandboxUid, LocalSandbox, type LaunchPlan, type LaunchRequest, type Launcher } from './local-sandbox';
+import { mergeLimits, type ProvisionOptions, type Sandbox, type SandboxLimits, type SandboxProvider } from './types';
+import { createSandboxDirs, type SandboxDirs, type SandboxOwner } from './workdir';
+
+/** Every weak sandbox carries this warning; callers must put it in the run record and the worker log. */
+export const WEAK_ISOLATION_WARNING =
+  'WEAK ISOLATION: no filesystem or network isolation. The command runs as a plain host process: it can read ' +
+  'world-readable host files, reach the network and the worker\'s local services. Install bubblewrap for real isolation.';
+
+export interface WeakProviderOptions {
+  /** Where sandbox directories are created; default: the OS temp dir. */
+  rootDir?: string;
+  /** One uid for every sandbox; default: a fresh uid per sandbox (as root). */
+  uid?: number;
+  limits?: Partial<SandboxLimits>;
+  /** Why the weak provider is used (e.g. the bubblewrap probe's failure); added to the warnings. */
+  reason?: string;
+}
+
+interface WeakHost {
+  setpriv: string | null;
+  prlimit: string | null;
+  asRoot: boolean;
+}
+
+export class WeakProvider implements SandboxProvider {
+  readonly name = 'weak';
+  readonly isolation = 'weak' as const;
+  readonly warnings: string[];
+
+  private constructor(
+    private readonly host: WeakHost,
+    private readonly cgroups: CgroupSupport | null,
+    private readonly options: WeakProviderOptions,
+    warnings: string[],
+  ) {
+    this.warnings = warnings;
+  }
+
+  static async create(options: WeakProviderOptions = {}): Promise<WeakProvider> {
+    const asRoot = process.getuid?.() === 0;
+    const host: WeakHost = { setpriv: asRoot ? findExecutable('setpriv') : null, prlimit: findExecutable('prlimit'), asRoot };
+    const warnings = [WEAK_ISOLATION_WARNING];
+    if (options.reason) warnings.push(options.reason);
+    if (!asRoot) warnings.push('not running as root: the command runs as the worker\'s own user and can change whatever the worker can');
+    if (asRoot && !host.setpriv) warnings.push('setpriv (util-linux) not found: the command runs as root');
+    if (!host.prlimit) warnings.push('prlimit (util-linux) not found: no CPU-time, file-size, memory or process rlimits');
+    // Joining a cgroup needs root in the launcher, i.e. setpriv doing the uid drop after it.
+    const cgroups = host.setpriv ? await detectCgroups() : null;
+    const missing = (name: 'memory' | 'pids') =>
+      `no ${name} cgroup (${cgroups?.unavailable[name] ?? (asRoot ? 'setpriv not found' : 'not running as root')})`;
+    if (!cgroups?.memory) warnings.push(`${missing('memory')}: memory is limited per process by RLIMIT_AS`);
+    if (!cgroups?.pids) warnings.push(`${missing('pids')}: processes that leave the process group (setsid) can outlive the run`);
+    mergeLimits(options.limits);
+    return new WeakProvider(host, cgroups, options, warnings);
+  }
+
+  async provision(opts: ProvisionOptions = {}): Promise<Sandbox> {
+    const limits = mergeLimits(this.options.limits, opts.limits, opts.network === undefined ? undefined : { network: opts.network });
+    const uid = this.options.uid ?? freshSandboxUid();
+    const owner: SandboxOwner | null = this.host.setpriv ? { uid, gid: uid } : null;
+    const dirs = await createSandboxDirs(this.options.rootDir ?? tmpdir(), owner);
+    return new LocalSandbox({
+      dirs,
+      owner,
+      isolation: 'weak',
+      warnings: this.warnings,
+      limits,
+      cgroups: this.cgroups,
+      launcher: new WeakLauncher(this.host, dirs, owner),
+    });
+  }
+}
+
+class WeakLauncher implements Launcher {
+  constructor(
+    private readonly host: WeakHost,
+    private readonly dirs: SandboxDirs,
+    private readonly owner: SandboxOwner | null,
+  ) {}
+
+  cgroupLimits(limits: SandboxLimits) {
+    return { memoryBytes: limits.memoryBytes, maxProcesses: limits.maxProcesses };
+  }
+
+  plan({ command, limits, env, cwd, cgroup }: LaunchRequest): LaunchPlan {
+    const argv: string[] = [];
+    if (this.host.setpriv && this.owner) {
+      argv.push(
+        this.host.setpriv,
+        `--reuid=${this.owner.uid}`,
+        `--regid=${this.owner.gid}`,
+        '--clear-groups',
+        '--inh-caps=-all',
+        '--bounding-set=-all',
+        '--no-new-privs',
+        '--pdeathsig=KILL',
+      );
+    }
+    if (this.host.prlimit) {
+      argv.push(
+        this.host.prlimit,
+        ...prlimitArgs(limits, {
+          ...(this.owner ? { nproc: limits.maxProcesses + (cgroup?.hasPids ? NPROC_SLACK : 0) } : {}),
+          addressSpace: !(cgroup?.hasMemory ?? false),
+        }),
+        '--',
+      );
+    }
+    argv.push(...command);
+    const home = this.dirs.workDir;
+    return {
+      argv,
+      env: { PATH: SANDBOX_PATH, HOME: home, LANG: 'C.UTF-8', TMPDIR: this.dirs.tmpDir, ...env },
+      cwd: cwd === '' ? home : join(home, cwd),
+    };
+  }
+}
