@@ -2,6 +2,7 @@
  * Arize settings from the worker's environment, read once at start-up. The API key stays in the
  * worker process: it is never put in workflow inputs, logs or error messages.
  */
+import { parseBaseUrl } from '../shared/base-url';
 
 /** Where Arize AX lives unless `ARIZE_BASE_URL` says otherwise. */
 export const DEFAULT_ARIZE_BASE_URL = 'https://api.arize.com';
@@ -32,15 +33,3 @@ export function arizeConfigFromEnv(env: Readonly<Record<string, string | undefin
   return space ? { baseUrl, apiKey, space } : { baseUrl, apiKey };
 }
 
-function parseBaseUrl(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
-    return undefined;
-  }
-  return url.href.replace(/\/+$/, '');
-}

@@ -6,7 +6,8 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import { DEFAULT_OPENAI_BASE_URL, parseBaseUrl, type PriceTable } from './config';
+import { parseBaseUrl } from '../shared/base-url';
+import { DEFAULT_OPENAI_BASE_URL, type PriceTable } from './config';
 import { isRetryableStatus, MODEL_ERROR_CODES, ModelApiError, ModelConfigError } from './errors';
 import { apiErrorSchema, chatRequestSchema, chatResponseSchema, type ChatRequest } from './schemas';
 

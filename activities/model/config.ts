@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ModelConfigError } from './errors';
+import { parseBaseUrl } from '../shared/base-url';
 
 /** Where model calls go unless `OPENAI_BASE_URL` says otherwise. */
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -45,19 +46,6 @@ export function modelConfigFromEnv(env: Env = process.env): ModelConfig {
   return { baseUrl, prices, ...(apiKey ? { apiKey } : {}), ...(model ? { model } : {}) };
 }
 
-/** The URL without a trailing slash, or undefined when it is not a plain http(s) base URL. */
-export function parseBaseUrl(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) {
-    return undefined;
-  }
-  return url.href.replace(/\/+$/, '');
-}
 
 function parsePrices(raw: string | undefined, problems: string[]): PriceTable {
   if (raw === undefined || raw.trim() === '') return {};
