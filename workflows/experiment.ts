@@ -212,13 +212,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
         continue;
       }
       results.flushIfDue();
-      await condition(
-        () =>
-          canStart() ||
-          allDone() ||
-          stopOnError() ||
-          results.due(),
-      );
+      await condition(() => canStart() || allDone() || stopOnError() || results.due());
     }
   } catch (err) {
     if (isCancellation(err)) {
