@@ -27,12 +27,17 @@ export function initialState(f: Format, s: number): CursorState {
   return { v: 1, f, s, o: 0, n: 0, l: 0, h: null };
 }
 
-export function encodeCursor(state: CursorState): string {
+export function encodeCursor(state: CursorState | { v: 1; f: string; s: number }): string {
   return Buffer.from(JSON.stringify(state)).toString('base64url');
 }
 
-/** Validates every field: a cursor comes back from outside and a bad one must not read garbage. */
-export function decodeCursor(cursor: string, format: Format, size: number, file: string): CursorState {
+const isCount = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0;
+
+/**
+ * Decodes what every local-file cursor shares (version, format, file size), after `fieldsValid`
+ * checked the format's own fields. A cursor comes back from outside: a bad one must not read garbage.
+ */
+export function decodeEnvelope(cursor: string, format: string, size: number, file: string, fieldsValid: (state: Record<string, unknown>) => boolean): Record<string, unknown> {
   const invalid = () => new Error(`invalid dataset cursor for ${file}`);
   let parsed: unknown;
   try {
@@ -40,14 +45,18 @@ export function decodeCursor(cursor: string, format: Format, size: number, file:
   } catch {
     throw invalid();
   }
-  if (!isPlainObject(parsed)) throw invalid();
-  const state = parsed as Partial<CursorState>;
-  const counts = [state.s, state.o, state.n, state.l];
-  const header = state.h === null || (Array.isArray(state.h) && state.h.every((c) => typeof c === 'string'));
-  if (state.v !== 1 || !counts.every((x) => Number.isInteger(x) && (x as number) >= 0) || !header) throw invalid();
-  if (state.f !== format) throw new Error(`dataset cursor was made for ${state.f}, not ${format}, reading ${file}`);
-  if (state.s !== size) {
-    throw new Error(`dataset ${file} changed since the cursor was made (size ${state.s}, now ${size}); read it again from the start`);
+  if (!isPlainObject(parsed) || parsed.v !== 1 || !isCount(parsed.s) || !fieldsValid(parsed)) throw invalid();
+  if (parsed.f !== format) throw new Error(`dataset cursor was made for ${String(parsed.f)}, not ${format}, reading ${file}`);
+  if (parsed.s !== size) {
+    throw new Error(`dataset ${file} changed since the cursor was made (size ${String(parsed.s)}, now ${size}); read it again from the start`);
   }
-  return state as CursorState;
+  return parsed;
+}
+
+export function decodeCursor(cursor: string, format: Format, size: number, file: string): CursorState {
+  const state = decodeEnvelope(cursor, format, size, file, (c) => {
+    const header = c.h === null || (Array.isArray(c.h) && c.h.every((h) => typeof h === 'string'));
+    return [c.o, c.n, c.l].every(isCount) && header;
+  });
+  return state as unknown as CursorState;
 }

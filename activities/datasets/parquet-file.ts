@@ -18,7 +18,7 @@ import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuff
 import type { LocalDatasetSpec } from '../../workflows/spec';
 import type { Example } from '../../workflows/records';
 import { bindRow } from './binding';
-import { isPlainObject } from './json';
+import { decodeEnvelope, encodeCursor } from './cursor';
 import type { DatasetPage, DatasetReader } from './local-file';
 
 /** Where reading resumes. Serialized as base64url JSON; callers treat it as opaque. */
@@ -32,26 +32,12 @@ export interface ParquetCursorState {
 }
 
 export function encodeParquetCursor(state: ParquetCursorState): string {
-  return Buffer.from(JSON.stringify(state)).toString('base64url');
+  return encodeCursor(state);
 }
 
-/** Validates every field: a cursor comes back from outside and a bad one must not read garbage. */
 export function decodeParquetCursor(cursor: string, size: number, file: string): ParquetCursorState {
-  const invalid = () => new Error(`invalid dataset cursor for ${file}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!isPlainObject(parsed)) throw invalid();
-  const state = parsed as Partial<ParquetCursorState> & { f?: unknown };
-  if (state.v !== 1 || ![state.s, state.n].every((x) => Number.isInteger(x) && (x as number) >= 0)) throw invalid();
-  if (state.f !== 'parquet') throw new Error(`dataset cursor was made for ${String(state.f)}, not parquet, reading ${file}`);
-  if (state.s !== size) {
-    throw new Error(`dataset ${file} changed since the cursor was made (size ${state.s}, now ${size}); read it again from the start`);
-  }
-  return state as ParquetCursorState;
+  const state = decodeEnvelope(cursor, 'parquet', size, file, (c) => Number.isInteger(c.n) && (c.n as number) >= 0);
+  return state as unknown as ParquetCursorState;
 }
 
 /** A Parquet dataset at an absolute path; the file is opened on each call and closed after it. */
