@@ -7,6 +7,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ARIZE_ERROR_CODES, ArizeApiError, isRetryableStatus } from './errors';
 import { problemSchema } from './schemas';
+import { deadline } from '../shared/deadline';
 
 /** Settings for {@link createHttp}. */
 export interface HttpOptions {
@@ -54,15 +55,7 @@ export function createHttp(options: HttpOptions): Http {
   async function send<S extends z.ZodType>(request: HttpRequest<S>): Promise<z.output<S>> {
     const endpoint = `${request.method} ${request.path}`;
     const callerSignal = request.signal;
-    callerSignal?.throwIfAborted();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onAbort = () => controller.abort(callerSignal?.reason);
-    callerSignal?.addEventListener('abort', onAbort, { once: true });
+    const limit = deadline(timeoutMs, callerSignal);
     try {
       let response: { status: number; headers: Record<string, string | string[] | undefined>; text: string };
       try {
@@ -77,20 +70,19 @@ export function createHttp(options: HttpOptions): Http {
             ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: request.body === undefined ? null : JSON.stringify(request.body),
-          signal: controller.signal,
+          signal: limit.signal,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         });
         response = { status: res.statusCode, headers: res.headers, text: await res.body.text() };
       } catch (err) {
         callerSignal?.throwIfAborted();
-        throw networkError(endpoint, err, timedOut, timeoutMs, redact);
+        throw networkError(endpoint, err, limit.timedOut(), timeoutMs, redact);
       }
       if (response.status < 200 || response.status >= 300) throw statusError(endpoint, response, redact);
       return parseBody(endpoint, response.status, response.text, request.schema);
     } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onAbort);
+      limit.dispose();
     }
   }
 

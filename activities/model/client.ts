@@ -10,6 +10,7 @@ import { parseBaseUrl } from '../shared/base-url';
 import { DEFAULT_OPENAI_BASE_URL, type PriceTable } from './config';
 import { isRetryableStatus, MODEL_ERROR_CODES, ModelApiError, ModelConfigError } from './errors';
 import { apiErrorSchema, chatRequestSchema, chatResponseSchema, type ChatRequest } from './schemas';
+import { deadline } from '../shared/deadline';
 
 /** Deadline of one call (connecting, queueing in the pool, headers and body) unless `timeoutMs` is given. */
 export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
@@ -167,15 +168,7 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
     };
 
     const callerSignal = callOptions.signal;
-    callerSignal?.throwIfAborted();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error(`timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onAbort = () => controller.abort(callerSignal?.reason);
-    callerSignal?.addEventListener('abort', onAbort, { once: true });
+    const limit = deadline(timeoutMs, callerSignal);
     const started = performance.now();
     let response: { status: number; headers: Headers; text: string };
     try {
@@ -190,17 +183,16 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
           'user-agent': 'dxp-model-client',
         },
         body: JSON.stringify(body),
-        signal: controller.signal,
+        signal: limit.signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
       response = { status: res.statusCode, headers: res.headers, text: await res.body.text() };
     } catch (err) {
       callerSignal?.throwIfAborted();
-      throw networkError(err, timedOut, timeoutMs, model, redact);
+      throw networkError(err, limit.timedOut(), timeoutMs, model, redact);
     } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onAbort);
+      limit.dispose();
     }
     const latencyMs = Math.round(performance.now() - started);
     const requestId = header(response.headers, 'x-request-id');
