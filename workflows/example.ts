@@ -5,23 +5,15 @@
  * Reports the run record to the experiment by signal, so the experiment never waits on one
  * child in particular and can continue-as-new while children run.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  getExternalWorkflowHandle,
-  isCancellation,
-  log,
-  proxyActivities,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { getExternalWorkflowHandle, isCancellation, log, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TaskActivities } from '../activities/task-activities';
 import { toActivityOptions } from './activity-options';
 import type { ExampleInput, ExampleResult } from './example-contract';
 import { runFinishedSignal } from './experiment-contract';
-import type { EvaluatorOutcome, RunRecord, StepTiming } from './records';
+import { describeFailure } from './failures';
+import type { EvaluatorOutcome, RunRecord } from './records';
 import { RUN_STATUS } from './search-attributes';
+import { runSteps, type TaskOutcome } from './task-steps';
 
 // Options are given per call (executeWithOptions); these only satisfy the proxy's defaults.
 const activities = proxyActivities<TaskActivities>({ startToCloseTimeout: '1m' });
@@ -30,50 +22,10 @@ export async function example(input: ExampleInput): Promise<ExampleResult> {
   const { example: ex, repetition, plan } = input;
   // From when the server created this run, so waiting for a worker counts too.
   const startedAt = workflowInfo().startTime.getTime();
-  const steps: StepTiming[] = [];
-  const outputs: Record<string, unknown> = {};
-  let output: unknown = null;
-  let error: string | undefined = ex.malformed ? `malformed row: ${ex.malformed}` : undefined;
-
-  if (!error) {
-    try {
-      for (const step of plan.steps) {
-        const t0 = Date.now();
-        try {
-          const result = await activities.runTaskStep.executeWithOptions(toActivityOptions(step, `step ${step.name}`), [
-            { task: plan.task, step: step.name, example: ex, repetition, outputs },
-          ]);
-          outputs[step.name] = result.output;
-          output = result.output;
-          steps.push({ name: step.name, durationMs: Date.now() - t0, attempts: result.attempt });
-        } catch (err) {
-          if (isCancellation(err)) throw err;
-          const reason = describeFailure(err);
-          steps.push({ name: step.name, durationMs: Date.now() - t0, attempts: failedAttempts(err), error: reason });
-          error = `step '${step.name}' failed: ${reason}`;
-          break;
-        }
-      }
-    } finally {
-      if (plan.cleanup) {
-        const cleanup = plan.cleanup;
-        // Non-cancellable: cleanup must run even when the experiment is cancelled.
-        await CancellationScope.nonCancellable(async () => {
-          const t0 = Date.now();
-          try {
-            await activities.runCleanup.executeWithOptions(toActivityOptions(cleanup, 'cleanup'), [
-              { task: plan.task, example: ex, repetition, outputs, error },
-            ]);
-            steps.push({ name: cleanup.name, durationMs: Date.now() - t0 });
-          } catch (err) {
-            const reason = describeFailure(err);
-            steps.push({ name: cleanup.name, durationMs: Date.now() - t0, error: reason });
-            log.warn('cleanup failed', { exampleId: ex.id, reason });
-          }
-        });
-      }
-    }
-  }
+  let task: TaskOutcome = { output: null, steps: [] };
+  if (ex.malformed) task = { ...task, error: `malformed row: ${ex.malformed}` };
+  else task = await runSteps(plan, ex, repetition);
+  const { output, error, steps } = task;
 
   const evaluations: Record<string, EvaluatorOutcome> = {};
   if (!ex.malformed) {
@@ -112,23 +64,4 @@ export async function example(input: ExampleInput): Promise<ExampleResult> {
     log.warn('could not report to the experiment', { parent: input.parentWorkflowId, error: String(err) });
   }
   return record;
-}
-
-/** The innermost message of an activity failure, with its type when it says more. */
-function describeFailure(err: unknown): string {
-  if (err instanceof ActivityFailure) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure) return cause.type && cause.type !== 'Error' ? `${cause.type}: ${cause.message}` : cause.message;
-    if (cause) return cause.message;
-    return err.message;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-function failedAttempts(err: unknown): number | undefined {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    const detail = err.cause.details?.[0] as { attempt?: number } | undefined;
-    return detail?.attempt;
-  }
-  return undefined;
 }

@@ -1,0 +1,22 @@
+/** How activity failures read in run records. */
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+
+/** The innermost message of an activity failure, with its type when it says more. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) return cause.type && cause.type !== 'Error' ? `${cause.type}: ${cause.message}` : cause.message;
+    if (cause) return cause.message;
+    return err.message;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The attempt number user code reported in its failure details, when it did. */
+export function failedAttempts(err: unknown): number | undefined {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
+    const detail = err.cause.details?.[0] as { attempt?: number } | undefined;
+    return detail?.attempt;
+  }
+  return undefined;
+}
