@@ -49,6 +49,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     shutdownGraceTime: settings.shutdownGraceTime as Duration,
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
+    // Cancellation reaches an activity only with a heartbeat's reply: keep that gap short.
+    maxHeartbeatThrottleInterval: settings.heartbeatThrottle as Duration,
+    defaultHeartbeatThrottleInterval: settings.heartbeatThrottle as Duration,
   });
 }
 
