@@ -45,5 +45,6 @@ export async function runPool(task: BenchTask, rows: Record<string, unknown>[], 
 /** The step context a first attempt gets in the pipeline, minus the durable parts (no heartbeats, no resume). */
 function poolContext(row: Record<string, unknown>, signal: AbortSignal): StepContext {
   const view = { id: String(row.id), input: row.input, expected: row.expected ?? null, metadata: {}, row };
-  return { ...view, example: view, repetition: 1, outputs: {}, attempt: 1, resumeFrom: undefined, heartbeat: () => undefined, signal };
+  const sandbox = () => Promise.reject(new Error('the benchmark tasks use no sandbox'));
+  return { ...view, example: view, repetition: 1, outputs: {}, attempt: 1, resumeFrom: undefined, heartbeat: () => undefined, signal, sandbox };
 }

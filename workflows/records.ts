@@ -70,6 +70,8 @@ export interface StepTiming {
   /** Attempts used (known when the step succeeded or failed with details). */
   attempts?: number;
   error?: string;
+  /** What the step's sandboxes did not isolate (weak isolation) and refused heartbeats: read them. */
+  warnings?: string[];
 }
 
 /** One (example, repetition) result: what the results sink stores. */

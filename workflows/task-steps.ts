@@ -2,7 +2,7 @@
  * The steps of a multi-step task, run in order from the `example` workflow: each its own activity
  * with its own timeout/heartbeat/retry, then the cleanup step, always (in a non-cancellable scope).
  */
-import { CancellationScope, isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, log, proxyActivities } from '@temporalio/workflow';
 import type { TaskActivities } from '../activities/task-activities';
 import { toActivityOptions } from './activity-options';
 import { describeFailure, failedAttempts } from './failures';
@@ -32,11 +32,11 @@ export async function runSteps(plan: TaskPlan, ex: Example, repetition: number):
         ]);
         outputs[step.name] = result.output;
         output = result.output;
-        steps.push({ name: step.name, durationMs: Date.now() - t0, attempts: result.attempt });
+        steps.push({ name: step.name, durationMs: Date.now() - t0, attempts: result.attempt, ...warningsOf(result) });
       } catch (err) {
         if (isCancellation(err)) throw err;
         const reason = describeFailure(err);
-        steps.push({ name: step.name, durationMs: Date.now() - t0, attempts: failedAttempts(err), error: reason });
+        steps.push({ name: step.name, durationMs: Date.now() - t0, attempts: failedAttempts(err), error: reason, ...failureWarnings(err) });
         error = `step '${step.name}' failed: ${reason}`;
         break;
       }
@@ -48,17 +48,28 @@ export async function runSteps(plan: TaskPlan, ex: Example, repetition: number):
       await CancellationScope.nonCancellable(async () => {
         const t0 = Date.now();
         try {
-          await activities.runCleanup.executeWithOptions(toActivityOptions(cleanup, 'cleanup'), [
+          const result = await activities.runCleanup.executeWithOptions(toActivityOptions(cleanup, 'cleanup'), [
             { task: plan.task, example: ex, repetition, outputs, error },
           ]);
-          steps.push({ name: cleanup.name, durationMs: Date.now() - t0 });
+          steps.push({ name: cleanup.name, durationMs: Date.now() - t0, ...warningsOf(result) });
         } catch (err) {
           const reason = describeFailure(err);
-          steps.push({ name: cleanup.name, durationMs: Date.now() - t0, error: reason });
+          steps.push({ name: cleanup.name, durationMs: Date.now() - t0, error: reason, ...failureWarnings(err) });
           log.warn('cleanup failed', { exampleId: ex.id, reason });
         }
       });
     }
   }
   return { output, ...(error ? { error } : {}), steps };
+}
+
+/** Sandbox warnings of a step's result; histories recorded before warnings existed have none. */
+function warningsOf(result: { warnings?: string[] } | null | undefined): Pick<StepTiming, 'warnings'> {
+  return result?.warnings?.length ? { warnings: result.warnings } : {};
+}
+
+/** Warnings a failed step carried in its failure details (see userCode in task-activities.ts). */
+function failureWarnings(err: unknown): Pick<StepTiming, 'warnings'> {
+  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) return {};
+  return warningsOf(err.cause.details?.[0] as { warnings?: string[] } | undefined);
 }

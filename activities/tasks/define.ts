@@ -5,6 +5,7 @@
  */
 import type { Duration, RetrySpec } from '../../workflows/spec';
 import type { EvaluationResult } from '../../workflows/records';
+import type { ProvisionOptions, Sandbox } from '../sandbox/types';
 
 export interface ExampleView {
   id: string;
@@ -22,12 +23,21 @@ export interface StepContext extends ExampleView {
   outputs: Record<string, unknown>;
   /** 1 on the first attempt of this step. */
   attempt: number;
-  /** Details of the last heartbeat of a previous attempt: resume from here. */
+  /** Details of the last heartbeat of a previous attempt (timed out, crashed or failed): resume from here. */
   resumeFrom: unknown;
-  /** Reports liveness (and progress details) to Temporal; required when the step has a heartbeat timeout. */
+  /**
+   * Records progress details for `resumeFrom` (JSON, at most 4 KiB: a cursor, not the data; bigger
+   * details are refused with a warning) and reports liveness. No argument keeps the last details.
+   */
   heartbeat(details?: unknown): void;
   /** Aborted when the step is cancelled or timed out: pass it to fetch, child processes, sleeps. */
   signal: AbortSignal;
+  /**
+   * A sandbox for untrusted code, from the worker's provider (`DXP_SANDBOX`). Torn down when the
+   * step ends, however it ends; its runs are killed by `signal` even if you pass none. Its warnings
+   * (weak isolation) are logged and recorded in the run's step `warnings`.
+   */
+  sandbox(opts?: ProvisionOptions): Promise<Sandbox>;
 }
 
 export interface CleanupContext extends StepContext {
@@ -39,12 +49,25 @@ export type StepFn = (ctx: StepContext) => unknown;
 
 export interface ActivityDefaults {
   timeout?: Duration;
-  /** A heartbeat timeout, or `true` for the spec's `heartbeat` (default 30s). The step must heartbeat. */
+  /** A heartbeat timeout, or `true` for the spec's `heartbeat` (default 30s). See `autoHeartbeat`. */
   heartbeat?: Duration | true;
   retry?: RetrySpec;
 }
 
-export interface StepDefinition extends ActivityDefaults {
+export interface HeartbeatChoice {
+  /**
+   * Default true: while the step runs, the worker heartbeats for it on a timer (about a third of the
+   * heartbeat timeout, at most every second) with the last details given to `ctx.heartbeat()`. A
+   * dead worker is then noticed within the heartbeat timeout, and a cancel reaches the step (and its
+   * sandboxes) within seconds, with no heartbeat calls in your code. The cost: a step stuck in its
+   * own code still looks alive, so only its start-to-close timeout ends it.
+   * `false`: the step heartbeats itself; a step that stops calling `ctx.heartbeat()` is caught by
+   * the heartbeat timeout as hung, and retried (choose it for steps that may stall without progress).
+   */
+  autoHeartbeat?: boolean;
+}
+
+export interface StepDefinition extends ActivityDefaults, HeartbeatChoice {
   name: string;
   run: StepFn;
 }
@@ -52,7 +75,7 @@ export interface StepDefinition extends ActivityDefaults {
 export interface MultiStepTask {
   steps: StepDefinition[];
   /** Runs after the steps, always: on success, failure, timeout or cancel. */
-  cleanup?: ActivityDefaults & { run: (ctx: CleanupContext) => unknown };
+  cleanup?: ActivityDefaults & HeartbeatChoice & { run: (ctx: CleanupContext) => unknown };
 }
 
 /** The simplest task: one async function of the dataset row (like Arize's `run()` task). */

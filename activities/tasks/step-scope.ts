@@ -1,0 +1,128 @@
+/**
+ * What an activity running user code needs around it: heartbeats on a timer that carry the latest
+ * progress details, and sandboxes that are torn down when the activity ends (success, throw,
+ * cancellation or timeout). Used by task steps and cleanup; usable from any activity.
+ */
+import { Context } from '@temporalio/activity';
+import { bindSignal } from '../sandbox/bound-signal';
+import { SandboxError } from '../sandbox/errors';
+import { workerSandboxProvider } from '../sandbox/from-env';
+import type { ProvisionOptions, Sandbox } from '../sandbox/types';
+
+/** Heartbeat details are stored by the server on every heartbeat and handed to the next attempt: keep them small. */
+export const MAX_HEARTBEAT_DETAILS_BYTES = 4 * 1024;
+// A third of the heartbeat timeout, at most 1 s apart: the worker throttles what reaches the server,
+// and frequent heartbeats are also how a cancellation reaches the activity.
+const MAX_TICK_MS = 1_000;
+const MIN_TICK_MS = 100;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface StepScope {
+  /** Records progress details (and liveness); `undefined` keeps the last details. */
+  heartbeat(details?: unknown): void;
+  /** A sandbox from the worker's provider (DXP_SANDBOX); its runs stop on the activity's cancellation. */
+  sandbox(opts?: ProvisionOptions): Promise<Sandbox>;
+  /** Sandbox warnings and refused heartbeats so far, each once. */
+  readonly warnings: string[];
+  /** The last heartbeat details of a previous attempt. */
+  readonly resumeFrom: unknown;
+}
+
+export async function withStepScope<T>(
+  opts: { autoHeartbeat: boolean },
+  fn: (scope: StepScope) => Promise<T>,
+): Promise<{ value: T; warnings: string[] }> {
+  const activity = Context.current();
+  const { info, cancellationSignal } = activity;
+  const warnings: string[] = [];
+  const open = new Set<Sandbox>();
+  let ended = false;
+  // Start from the previous attempt's details: a heartbeat without them would erase them on the server.
+  let latest: unknown = info.heartbeatDetails;
+  let ticker: NodeJS.Timeout | undefined;
+  let refusedDetails = false;
+
+  const warn = (message: string, meta: Record<string, unknown> = {}): void => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    activity.log.warn(message, meta);
+  };
+
+  const startTicker = (): void => {
+    if (ticker || ended || !opts.autoHeartbeat) return;
+    const third = info.heartbeatTimeoutMs ? info.heartbeatTimeoutMs / 3 : MAX_TICK_MS;
+    ticker = setInterval(() => activity.heartbeat(latest), Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, third)));
+  };
+
+  const tearDownAll = async (): Promise<void> => {
+    const sandboxes = [...open];
+    open.clear();
+    const results = await Promise.allSettled(sandboxes.map((s) => s.teardown()));
+    for (const r of results) if (r.status === 'rejected') activity.log.error('sandbox teardown failed', { error: String(r.reason) });
+  };
+
+  // Cancellation and timeout kill sandboxes at once, even if the user code ignores its signal.
+  const onAbort = (): void => void tearDownAll();
+  cancellationSignal.addEventListener('abort', onAbort, { once: true });
+  // The server's start-to-close timeout only reaches a heartbeating activity: this is the backstop.
+  const timeoutMs = info.startToCloseTimeoutMs;
+  const deadline = timeoutMs > 0 && timeoutMs < MAX_TIMER_MS ? setTimeout(onAbort, timeoutMs) : undefined;
+  deadline?.unref();
+
+  const scope: StepScope = {
+    heartbeat(details?: unknown) {
+      if (details !== undefined) {
+        const refused = checkDetails(details);
+        if (!refused) latest = details;
+        else if (!refusedDetails) {
+          refusedDetails = true; // once per step: a loop heartbeating big data would flood the log
+          warn(refused);
+        }
+      }
+      activity.heartbeat(latest);
+    },
+    async sandbox(provisionOptions?: ProvisionOptions) {
+      if (ended) throw new SandboxError('SANDBOX_TORN_DOWN', 'the step has ended: no more sandboxes');
+      const provider = await workerSandboxProvider();
+      const sandbox = await provider.provision(provisionOptions);
+      if (ended || cancellationSignal.aborted) {
+        await sandbox.teardown();
+        throw new SandboxError('SANDBOX_TORN_DOWN', 'the step ended or was cancelled while its sandbox was provisioned');
+      }
+      open.add(sandbox);
+      for (const w of sandbox.warnings) warn(w, { sandbox: sandbox.id, isolation: sandbox.isolation });
+      // A step with a sandbox heartbeats even without a heartbeat timeout, so a cancel reaches its runs.
+      startTicker();
+      return bindSignal(sandbox, cancellationSignal);
+    },
+    warnings,
+    resumeFrom: info.heartbeatDetails,
+  };
+
+  if (info.heartbeatTimeoutMs) startTicker();
+  try {
+    const value = await fn(scope);
+    return { value, warnings: [...warnings] };
+  } finally {
+    ended = true;
+    clearInterval(ticker);
+    clearTimeout(deadline);
+    cancellationSignal.removeEventListener('abort', onAbort);
+    await tearDownAll();
+  }
+}
+
+/** Why these details cannot be heartbeat details (too big, not JSON), or undefined when they can. */
+function checkDetails(details: unknown): string | undefined {
+  let bytes: number;
+  try {
+    bytes = Buffer.byteLength(JSON.stringify(details) ?? '');
+  } catch (err) {
+    return `heartbeat details refused: not JSON-serialisable (${(err as Error).message}); resumeFrom keeps the last accepted details`;
+  }
+  if (bytes <= MAX_HEARTBEAT_DETAILS_BYTES) return undefined;
+  return (
+    `heartbeat details refused: ${bytes} bytes over the ${MAX_HEARTBEAT_DETAILS_BYTES}-byte limit; ` +
+    'resumeFrom keeps the last accepted details (heartbeat a cursor, not the data)'
+  );
+}
