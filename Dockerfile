@@ -2,9 +2,11 @@
 # ships prebuilt glibc binaries.
 FROM node:20-bookworm-slim
 
-# The SDK's Rust core reads the system CA store for TLS (e.g. Temporal Cloud).
+# The SDK's Rust core reads the system CA store for TLS (e.g. Temporal Cloud). bubblewrap and
+# python3 are for sandboxed tools (the agent demo runs Python); under Docker's default seccomp
+# profile bwrap cannot make namespaces, and sandboxes fall back to weak isolation, loudly.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates bubblewrap python3 \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

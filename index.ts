@@ -16,8 +16,10 @@ export type {
   TaskDefinition,
   TaskModule,
 } from './activities/tasks/define';
+export { defineAgent } from './activities/tasks/agent';
+export type { AgentDefinition, AgentModelOptions, AgentResult, AgentTask, AgentTool, ToolContext } from './activities/tasks/agent';
 export { experimentSpecSchema, type ExperimentSpec, type ExperimentSpecInput } from './workflows/spec';
-export type { EvaluationResult, ExperimentSummary, RunRecord } from './workflows/records';
+export type { AgentStats, EvaluationResult, ExperimentSummary, RunRecord } from './workflows/records';
 export { parseSpec, loadSpecFile, SpecError } from './client/spec-file';
 export { connectClient, startExperiment, getExperimentHandle, queryProgress } from './client/experiments';
 export { connectionConfigFromEnv } from './client/connection-config';

@@ -1,4 +1,5 @@
 /** Every activity a dxp worker registers, built from its dependencies. */
+import { createAgentActivities } from './agent-activities';
 import type { ArizeClient } from './arize/types';
 import { createExperimentActivities, type ExperimentActivityDeps } from './experiment-activities';
 import { createLogActivities } from './log-activities';
@@ -9,6 +10,7 @@ export function createActivities(deps: ExperimentActivityDeps & { arize?: () => 
   return {
     ...createExperimentActivities(deps),
     ...createTaskActivities(deps.registry),
+    ...createAgentActivities(deps.registry),
     ...createUploadActivities(deps.arize ? { arize: deps.arize } : {}),
     ...createLogActivities({ datasets: deps.datasets }),
   };

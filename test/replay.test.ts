@@ -1,7 +1,7 @@
 /**
  * Replays committed histories against today's workflow code: a change that would break
  * running experiments (non-determinism) fails here. Re-record with
- * `DXP_RECORD_HISTORIES=1 npx jest test/continue-as-new test/log test/arize-pipeline` only for an
+ * `DXP_RECORD_HISTORIES=1 npx jest test/continue-as-new test/log test/arize-pipeline test/agent` only for an
  * intended change (with Temporal's patching API once experiments run in production).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +20,9 @@ test('there are recorded histories of every workflow, one of which continued as 
       'experiment-first-generation.json',
       'experiment-last-generation.json',
       'example.json',
+      'example-agent.json',
+      'example-agent-crash.json',
+      'example-agent-continued.json',
       'experiment-arize-upload-refused.json',
       'log-experiment.json',
     ]),

@@ -1,4 +1,5 @@
 /** Contract of the `example` workflow: one (example, repetition) through the task and evaluators. */
+import type { AgentCarryOver } from './agent-loop';
 import type { Example, RunRecord, TaskPlan } from './records';
 
 export const EXAMPLE_WORKFLOW_TYPE = 'example';
@@ -10,6 +11,10 @@ export interface ExampleInput {
   example: Example;
   repetition: number;
   plan: TaskPlan;
+  /** Set when a run continued as new: when the first run started (epoch ms). */
+  startedAt?: number;
+  /** Set when a long agent conversation continued as new: where it stands. */
+  agentProgress?: AgentCarryOver;
 }
 
 export type ExampleResult = RunRecord;

@@ -1,17 +1,19 @@
 /**
  * `example` workflow: one (example, repetition). Runs the task's steps in order, each its own
- * activity with its own timeout/heartbeat/retry; always runs the cleanup step; then runs every
+ * activity with its own timeout/heartbeat/retry, and always the cleanup step (task-steps.ts), or
+ * for an agent task the durable agent loop (agent-loop.ts); then runs every
  * evaluator as its own activity (a failing evaluator is recorded, never re-runs the task).
  * Reports the run record to the experiment by signal, so the experiment never waits on one
  * child in particular and can continue-as-new while children run.
  */
-import { getExternalWorkflowHandle, isCancellation, log, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, isCancellation, log, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TaskActivities } from '../activities/task-activities';
 import { toActivityOptions } from './activity-options';
 import type { ExampleInput, ExampleResult } from './example-contract';
 import { runFinishedSignal } from './experiment-contract';
 import { describeFailure } from './failures';
-import type { EvaluatorOutcome, RunRecord } from './records';
+import { runAgent } from './agent-loop';
+import type { AgentStats, EvaluatorOutcome, RunRecord } from './records';
 import { RUN_STATUS } from './search-attributes';
 import { runSteps, type TaskOutcome } from './task-steps';
 
@@ -21,10 +23,14 @@ const activities = proxyActivities<TaskActivities>({ startToCloseTimeout: '1m' }
 export async function example(input: ExampleInput): Promise<ExampleResult> {
   const { example: ex, repetition, plan } = input;
   // From when the server created this run, so waiting for a worker counts too.
-  const startedAt = workflowInfo().startTime.getTime();
-  let task: TaskOutcome = { output: null, steps: [] };
+  const startedAt = input.startedAt ?? workflowInfo().startTime.getTime();
+  let task: TaskOutcome & { agent?: AgentStats } = { output: null, steps: [] };
   if (ex.malformed) task = { ...task, error: `malformed row: ${ex.malformed}` };
-  else task = await runSteps(plan, ex, repetition);
+  else if (plan.agent) {
+    const run = await runAgent(plan, plan.agent, ex, repetition, input.agentProgress);
+    if ('continueAsNew' in run) return continueAsNew<typeof example>({ ...input, startedAt, agentProgress: run.continueAsNew });
+    task = run;
+  } else task = await runSteps(plan, ex, repetition);
   const { output, error, steps } = task;
 
   const evaluations: Record<string, EvaluatorOutcome> = {};
@@ -52,6 +58,7 @@ export async function example(input: ExampleInput): Promise<ExampleResult> {
     ...(error ? { error } : {}),
     evaluations,
     steps,
+    ...(task.agent ? { agent: task.agent } : {}),
     startedAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
     workflowId: workflowInfo().workflowId,

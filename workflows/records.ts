@@ -28,6 +28,8 @@ export interface ActivityPlan {
   timeout: Duration;
   heartbeat?: Duration;
   retry: RetrySpec;
+  /** Where the activity runs; default the workflow's own task queue (model calls: the model queue). */
+  taskQueue?: string;
 }
 
 export interface StepPlan extends ActivityPlan {
@@ -42,12 +44,47 @@ export interface EvaluatorPlan extends ActivityPlan {
   params?: Record<string, unknown>;
 }
 
+/** How an agent task runs: its limits and the options of its model turns and tool calls. */
+export interface AgentPlan {
+  maxTurns: number;
+  /** Total tokens of one example's model calls. */
+  tokenBudget?: number;
+  /** Model turns (on the model task queue). */
+  turn: ActivityPlan;
+  /** Tool calls, by tool name. */
+  tools: Record<string, ActivityPlan>;
+  /** The task has an `output` hook (run as its own activity). */
+  hasOutput: boolean;
+}
+
 /** What the worker's task registry says a task looks like, fixed once per experiment. */
 export interface TaskPlan {
   task: string;
+  /** Empty for an agent task. */
   steps: StepPlan[];
   cleanup?: StepPlan;
+  /** Set for an agent task: the example workflow runs the agent loop instead of steps. */
+  agent?: AgentPlan;
   evaluators: EvaluatorPlan[];
+}
+
+/** Why an agent loop ended. */
+export type AgentStopReason = 'answer' | 'max-turns' | 'token-budget' | 'error';
+
+/** What an agent run used; on the run record, so cost is visible per run and in total. */
+export interface AgentStats {
+  stopReason: AgentStopReason;
+  turns: number;
+  toolCalls: number;
+  /** Tool calls that ended in an error the model was shown. */
+  toolErrors: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** Set when the worker has prices for the model (DXP_MODEL_PRICES). */
+  costUsd?: number;
+  /** Models that answered. */
+  models: string[];
 }
 
 /** The Arize `EvaluationResult` shape: score or a non-empty label is required. */
@@ -82,10 +119,22 @@ export interface RunRecord {
   error?: string;
   evaluations: Record<string, EvaluatorOutcome>;
   steps: StepTiming[];
+  /** Agent tasks: turns, tool calls, tokens and cost. */
+  agent?: AgentStats;
   startedAt: string;
   durationMs: number;
   /** Temporal workflow id of the example workflow, for finding it in the UI. */
   workflowId: string;
+}
+
+export interface AgentTotals {
+  turns: number;
+  toolCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** Sum over the runs whose model had a price. */
+  costUsd?: number;
 }
 
 /** Key that makes a run unique within an experiment; sinks dedupe on it. */
@@ -112,6 +161,8 @@ export interface ExperimentSummary {
   /** First failures with their reasons (capped, see `failuresTruncated`). */
   failures: { exampleId: string; repetition: number; error: string }[];
   failuresTruncated: boolean;
+  /** Agent tasks: totals over the runs (model turns, tool calls, tokens, cost). */
+  agent?: AgentTotals;
   /** Where the runs are stored locally. */
   location: string;
   /** The Arize AX experiment the runs were uploaded to, when the dataset is an Arize dataset. */

@@ -122,6 +122,14 @@ export const experimentSpecSchema = z
     retry: retrySchema.default({ maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' }),
     steps: z.record(z.string(), stepOptionsSchema).default({}).describe('per-step overrides, by step name'),
     evaluation: stepOptionsSchema.default({}).describe('options of every evaluator activity'),
+    agent: z
+      .object({
+        maxTurns: z.number().int().min(1).max(500).optional().describe('model turns before an agent run fails'),
+        tokenBudget: z.number().int().positive().optional().describe('total tokens of one example\'s model calls'),
+      })
+      .strict()
+      .optional()
+      .describe('limits of an agent task (override its own)'),
     dryRun: z.union([z.boolean(), z.number().int().positive()]).default(false),
     sample: sampleSchema.optional(),
     repetitions: z.number().int().min(1).max(100).default(1),

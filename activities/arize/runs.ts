@@ -22,6 +22,16 @@ export function toArizeRun(run: RunRecord, ownerWorkflowId: string): ArizeRunInp
     [RUN_KEY_COLUMN]: runKey(run),
     [OWNER_COLUMN]: ownerWorkflowId,
   };
+  if (run.agent) {
+    // Token columns use OpenInference's names, which Arize's UI knows.
+    out['llm.token_count.prompt'] = run.agent.promptTokens;
+    out['llm.token_count.completion'] = run.agent.completionTokens;
+    out['llm.token_count.total'] = run.agent.totalTokens;
+    if (run.agent.costUsd !== undefined) out.cost_usd = run.agent.costUsd;
+    out['agent.turns'] = run.agent.turns;
+    out['agent.tool_calls'] = run.agent.toolCalls;
+    out['agent.stop_reason'] = run.agent.stopReason;
+  }
   for (const [name, evaluation] of Object.entries(run.evaluations)) {
     const prefix = `eval.${name}`;
     if (evaluation.score !== undefined) out[`${prefix}.score`] = evaluation.score;

@@ -2,7 +2,7 @@
  * Computes an experiment summary from its runs, one run at a time.
  * Pure (no I/O), so every sink can feed it from wherever its runs live.
  */
-import { runKey, type EvaluatorSummary, type ExperimentSummary, type RunRecord } from '../../workflows/records';
+import { runKey, type AgentTotals, type EvaluatorSummary, type ExperimentSummary, type RunRecord } from '../../workflows/records';
 
 /** Failures listed in a summary; the rest are only counted. */
 export const MAX_LISTED_FAILURES = 50;
@@ -34,6 +34,7 @@ export function createSummaryBuilder(): SummaryBuilder {
   const failures: ExperimentSummary['failures'] = [];
   let runs = 0;
   let failed = 0;
+  let agent: AgentTotals | undefined;
 
   function tally(column: string): EvaluatorTally {
     let t = evaluators.get(column);
@@ -55,6 +56,15 @@ export function createSummaryBuilder(): SummaryBuilder {
         if (failures.length < MAX_LISTED_FAILURES) {
           failures.push({ exampleId: run.exampleId, repetition: run.repetition, error: String(run.error) });
         }
+      }
+      if (run.agent) {
+        agent ??= { turns: 0, toolCalls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+        agent.turns += run.agent.turns;
+        agent.toolCalls += run.agent.toolCalls;
+        agent.promptTokens += run.agent.promptTokens;
+        agent.completionTokens += run.agent.completionTokens;
+        agent.totalTokens += run.agent.totalTokens;
+        if (run.agent.costUsd !== undefined) agent.costUsd = Math.round(((agent.costUsd ?? 0) + run.agent.costUsd) * 1e10) / 1e10;
       }
       for (const [column, outcome] of Object.entries(run.evaluations ?? {})) {
         const t = tally(column);
@@ -88,6 +98,7 @@ export function createSummaryBuilder(): SummaryBuilder {
         evaluators: Object.fromEntries(perEvaluator),
         failures: [...failures],
         failuresTruncated: failed > failures.length,
+        ...(agent ? { agent: { ...agent } } : {}),
         location: info.location,
         startedAt: info.startedAt,
         finishedAt: info.finishedAt,

@@ -2,9 +2,10 @@
  * The worker's registry of tasks and evaluators (built-ins plus the user's module), and the
  * planning that turns a spec into a TaskPlan: the steps and the options of every activity.
  */
-import type { ActivityPlan, EvaluatorPlan, StepPlan, TaskPlan } from '../../workflows/records';
+import type { ActivityPlan, AgentPlan, EvaluatorPlan, StepPlan, TaskPlan } from '../../workflows/records';
 import { evaluatorColumn, type ExperimentSpec } from '../../workflows/spec';
 import { demoModule } from './builtins';
+import { AGENT_DEFAULTS, isAgentTask, type AgentDefinition, type AgentTask } from './agent';
 import type { ActivityDefaults, EvaluatorDefinition, MultiStepTask, StepDefinition, TaskDefinition, TaskModule } from './define';
 
 const DEFAULT_HEARTBEAT = '30s';
@@ -24,30 +25,52 @@ export class InvalidPlanError extends Error {
 export interface TaskRegistry {
   taskNames(): string[];
   evaluatorNames(): string[];
-  /** The task as steps (a simple function is one step named `run`). */
+  /** The task as steps (a simple function is one step named `run`); throws for an agent task. */
   task(name: string): MultiStepTask;
+  /** The agent of an agent task. */
+  agent(name: string): AgentDefinition;
   evaluator(name: string): EvaluatorDefinition;
   /** Resolves a spec against this registry; throws InvalidPlanError naming what is wrong. */
-  plan(spec: ExperimentSpec): TaskPlan;
+  plan(spec: ExperimentSpec, options?: PlanOptions): TaskPlan;
+}
+
+export interface PlanOptions {
+  /** The task queue of model calls (agent turns, model-bound evaluators); default: the experiment's queue. */
+  modelTaskQueue?: string;
 }
 
 export function createRegistry(...modules: TaskModule[]): TaskRegistry {
   const tasks = new Map<string, MultiStepTask>();
+  const agents = new Map<string, AgentDefinition>();
   const evaluators = new Map<string, EvaluatorDefinition>();
   for (const module of [demoModule, ...modules]) {
-    for (const [name, def] of Object.entries(module.tasks ?? {})) tasks.set(name, normalizeTask(name, def));
+    for (const [name, def] of Object.entries(module.tasks ?? {})) {
+      if (isAgentTask(def)) {
+        agents.set(name, normalizeAgent(name, def.agent));
+        tasks.delete(name);
+      } else {
+        tasks.set(name, normalizeTask(name, def));
+        agents.delete(name);
+      }
+    }
     for (const [name, def] of Object.entries(module.evaluators ?? {})) {
       evaluators.set(name, typeof def === 'function' ? { evaluate: def } : def);
     }
   }
 
   const registry: TaskRegistry = {
-    taskNames: () => [...tasks.keys()].sort(),
+    taskNames: () => [...tasks.keys(), ...agents.keys()].sort(),
     evaluatorNames: () => [...evaluators.keys()].sort(),
     task(name) {
       const task = tasks.get(name);
+      if (!task && agents.has(name)) throw new InvalidPlanError(`task '${name}' is an agent, not a list of steps`);
       if (!task) throw new InvalidPlanError(`unknown task '${name}'; this worker has: ${registry.taskNames().join(', ')}`);
       return task;
+    },
+    agent(name) {
+      const agent = agents.get(name);
+      if (!agent) throw new InvalidPlanError(`task '${name}' is not an agent task; this worker's tasks: ${registry.taskNames().join(', ')}`);
+      return agent;
     },
     evaluator(name) {
       const evaluator = evaluators.get(name);
@@ -56,17 +79,21 @@ export function createRegistry(...modules: TaskModule[]): TaskRegistry {
       }
       return evaluator;
     },
-    plan(spec) {
-      const task = registry.task(spec.task);
-      const stepNames = new Set(task.steps.map((s) => s.name));
-      if (task.cleanup) stepNames.add(CLEANUP_STEP);
+    plan(spec, options = {}) {
+      const agent = agents.get(spec.task);
+      const task = agent ? undefined : registry.task(spec.task);
+      const stepNames = new Set(agent ? [AGENT_DEFAULTS.turnStep, ...Object.keys(agent.tools ?? {})] : task!.steps.map((s) => s.name));
+      if (task?.cleanup) stepNames.add(CLEANUP_STEP);
       for (const name of Object.keys(spec.steps)) {
         if (!stepNames.has(name)) {
-          throw new InvalidPlanError(`steps.${name}: task '${spec.task}' has no such step; its steps: ${[...stepNames].join(', ')}`);
+          const what = agent ? 'its model turns (turn) and tools' : 'its steps';
+          throw new InvalidPlanError(`steps.${name}: task '${spec.task}' has no such step; ${what}: ${[...stepNames].join(', ')}`);
         }
       }
-      const steps: StepPlan[] = task.steps.map((step) => ({ name: step.name, ...resolveStep(spec, step.name, step) }));
-      const cleanup = task.cleanup ? { name: CLEANUP_STEP, ...resolveStep(spec, CLEANUP_STEP, task.cleanup) } : undefined;
+      if (spec.agent && !agent) throw new InvalidPlanError(`agent: task '${spec.task}' is not an agent task`);
+      const steps: StepPlan[] = task ? task.steps.map((step) => ({ name: step.name, ...resolveStep(spec, step.name, step) })) : [];
+      const cleanup = task?.cleanup ? { name: CLEANUP_STEP, ...resolveStep(spec, CLEANUP_STEP, task.cleanup) } : undefined;
+      const agentPlan = agent ? planAgent(spec, agent, options) : undefined;
       const columns = new Set<string>();
       const evaluatorPlans: EvaluatorPlan[] = spec.evaluators.map((ref, i) => {
         const use = typeof ref === 'string' ? ref : ref.use;
@@ -80,9 +107,10 @@ export function createRegistry(...modules: TaskModule[]): TaskRegistry {
           ...(typeof ref === 'object' && ref.with ? { params: ref.with } : {}),
           timeout: spec.evaluation.timeout ?? def.timeout ?? EVALUATOR_DEFAULTS.timeout,
           retry: { ...EVALUATOR_DEFAULTS.retry, ...def.retry, ...spec.evaluation.retry },
+          ...(def.usesModel && options.modelTaskQueue ? { taskQueue: options.modelTaskQueue } : {}),
         };
       });
-      return { task: spec.task, steps, ...(cleanup ? { cleanup } : {}), evaluators: evaluatorPlans };
+      return { task: spec.task, steps, ...(cleanup ? { cleanup } : {}), ...(agentPlan ? { agent: agentPlan } : {}), evaluators: evaluatorPlans };
     },
   };
   return registry;
@@ -100,13 +128,53 @@ function resolveStep(spec: ExperimentSpec, name: string, step: ActivityDefaults)
   };
 }
 
-function normalizeTask(name: string, def: TaskDefinition): MultiStepTask {
+/** Turns and tool calls take step options like steps do; model turns go to the model task queue. */
+function planAgent(spec: ExperimentSpec, agent: AgentDefinition, options: PlanOptions): AgentPlan {
+  const model = agent.model ?? {};
+  // The spec-wide retry is for the task's own steps: a model turn keeps its 429-proof defaults unless overridden by name.
+  const override = spec.steps[AGENT_DEFAULTS.turnStep] ?? {};
+  const turn: ActivityPlan = {
+    timeout: override.timeout ?? model.timeout ?? AGENT_DEFAULTS.turn.timeout,
+    heartbeat: override.heartbeat ?? model.heartbeat ?? AGENT_DEFAULTS.turn.heartbeat,
+    retry: { ...AGENT_DEFAULTS.turn.retry, ...model.retry, ...override.retry },
+    ...(options.modelTaskQueue ? { taskQueue: options.modelTaskQueue } : {}),
+  };
+  const tools: Record<string, ActivityPlan> = {};
+  for (const [name, tool] of Object.entries(agent.tools ?? {})) tools[name] = resolveStep(spec, name, tool);
+  const tokenBudget = spec.agent?.tokenBudget ?? agent.tokenBudget;
+  return {
+    maxTurns: spec.agent?.maxTurns ?? agent.maxTurns ?? AGENT_DEFAULTS.maxTurns,
+    ...(tokenBudget !== undefined ? { tokenBudget } : {}),
+    turn,
+    tools,
+    hasOutput: typeof agent.output === 'function',
+  };
+}
+
+function normalizeAgent(name: string, agent: AgentDefinition): AgentDefinition {
+  for (const [toolName, tool] of Object.entries(agent.tools ?? {})) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(toolName)) throw new InvalidPlanError(`agent '${name}': tool name '${toolName}' must be 1-64 letters, digits, _ or -`);
+    if (toolName === AGENT_DEFAULTS.turnStep) throw new InvalidPlanError(`agent '${name}': tool name '${toolName}' is reserved for model turns`);
+    if (!tool || typeof tool.run !== 'function' || typeof tool.parameters !== 'object') {
+      throw new InvalidPlanError(`agent '${name}': tool '${toolName}' needs a description, a parameters JSON Schema and a run function`);
+    }
+  }
+  if (agent.maxTurns !== undefined && !(Number.isInteger(agent.maxTurns) && agent.maxTurns >= 1)) {
+    throw new InvalidPlanError(`agent '${name}': maxTurns must be a positive integer`);
+  }
+  if (agent.tokenBudget !== undefined && !(Number.isInteger(agent.tokenBudget) && agent.tokenBudget >= 1)) {
+    throw new InvalidPlanError(`agent '${name}': tokenBudget must be a positive integer`);
+  }
+  return agent;
+}
+
+function normalizeTask(name: string, def: Exclude<TaskDefinition, AgentTask>): MultiStepTask {
   if (typeof def === 'function') {
     const step: StepDefinition = { name: 'run', run: (ctx) => def(ctx.row, ctx) };
     return { steps: [step] };
   }
   if (!def || !Array.isArray(def.steps) || def.steps.length === 0) {
-    throw new InvalidPlanError(`task '${name}' must be a function or { steps: [...] } with at least one step`);
+    throw new InvalidPlanError(`task '${name}' must be a function, { steps: [...] } with at least one step, or defineAgent({...})`);
   }
   const seen = new Set<string>();
   for (const step of def.steps) {

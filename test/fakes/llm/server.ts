@@ -33,6 +33,8 @@ export interface ScriptedReply {
   finishReason?: string;
   /** Default: the requested model. */
   model?: string;
+  /** Waits this long before answering (a slow model; `stop()` cuts it short). */
+  delayMs?: number;
 }
 
 /** One scripted failure, consumed by one request (before any reply). */
@@ -219,6 +221,7 @@ export class LlmFake {
     }
 
     const reply = this.replies.shift() ?? this.responder(body);
+    if (reply.delayMs !== undefined && !(await this.sleep(reply.delayMs))) return;
     return send(res, entry, 200, this.completion(body, reply), { 'x-request-id': `req_fake_${this.counter}` });
   }
 

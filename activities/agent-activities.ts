@@ -1,0 +1,217 @@
+/**
+ * The activities of the durable agent loop: one model turn, one tool call, and the output hook.
+ * The `example` workflow holds the conversation and calls these; each result is in its history,
+ * so a crash resumes at the call that was in flight and a completed call is never paid for again.
+ */
+import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Example } from '../workflows/records';
+import type { AssistantMessage, ModelClient } from './model/client';
+import { defaultModelClient } from './model/default-client';
+import { toActivityFailure } from './model/errors';
+import type { ChatMessage, ChatTool } from './model/schemas';
+import { AGENT_DEFAULTS, type AgentDefinition, type ToolContext } from './tasks/agent';
+import { exampleView } from './tasks/example-view';
+import { withStepScope } from './tasks/step-scope';
+import type { TaskRegistry } from './tasks/registry';
+import { userCode } from './tasks/user-code';
+
+/** The model's message as it goes back into the conversation (tool arguments as JSON text only). */
+export type TranscriptMessage = ChatMessage;
+
+export interface AgentTurnInput {
+  task: string;
+  example: Example;
+  repetition: number;
+  turn: number;
+  /** Everything after the prompt so far. */
+  transcript: TranscriptMessage[];
+  /** Tokens left of the budget: caps this answer's length. */
+  tokensLeft?: number;
+}
+
+export interface AgentTurnResult {
+  message: TranscriptMessage & { role: 'assistant' };
+  finishReason: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd?: number;
+  model: string;
+  latencyMs: number;
+  attempt: number;
+}
+
+export interface AgentToolInput {
+  task: string;
+  example: Example;
+  repetition: number;
+  turn: number;
+  callId: string;
+  tool: string;
+  /** The model's arguments, as the JSON text it sent. */
+  arguments: string;
+}
+
+export interface AgentToolResult {
+  /** What the model is shown. */
+  content: string;
+  /** The call failed in a way the model should hear about (unknown tool, bad arguments). */
+  error?: string;
+  attempt: number;
+  warnings?: string[];
+}
+
+export interface AgentOutputInput {
+  task: string;
+  example: Example;
+  answer: string;
+  transcript: TranscriptMessage[];
+  turns: number;
+}
+
+export function createAgentActivities(registry: TaskRegistry) {
+  return {
+    async agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
+      const agent = registry.agent(input.task);
+      const ctx = Context.current();
+      const client = resolveClient(agent);
+      const messages = openingMessages(agent, input.example).concat(input.transcript);
+      const tools = toolSpecs(agent);
+      const maxTokens = capTokens(agent.model?.maxTokens, input.tokensLeft);
+      // A model call can take minutes: heartbeat so a dead worker is noticed within the heartbeat timeout.
+      const beat = setInterval(() => ctx.heartbeat({ turn: input.turn }), 1_000);
+      try {
+        const result = await client.chat(
+          {
+            messages,
+            ...(agent.model?.name ? { model: agent.model.name } : {}),
+            ...(tools.length > 0 ? { tools } : {}),
+            ...(agent.model?.temperature !== undefined ? { temperature: agent.model.temperature } : {}),
+            ...(maxTokens !== undefined ? { maxTokens } : {}),
+          },
+          { signal: ctx.cancellationSignal },
+        );
+        return {
+          message: toTranscript(result.message),
+          finishReason: result.finishReason,
+          promptTokens: result.usage.promptTokens,
+          completionTokens: result.usage.completionTokens,
+          ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
+          model: result.model,
+          latencyMs: result.latencyMs,
+          attempt: ctx.info.attempt,
+        };
+      } catch (err) {
+        throw toActivityFailure(err);
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    async agentTool(input: AgentToolInput): Promise<AgentToolResult> {
+      const agent = registry.agent(input.task);
+      const attempt = Context.current().info.attempt;
+      const tool = agent.tools?.[input.tool];
+      if (!tool) {
+        const known = Object.keys(agent.tools ?? {});
+        return refusal(`unknown tool '${input.tool}'; the tools are: ${known.join(', ') || 'none'}`, attempt);
+      }
+      let args: unknown;
+      try {
+        args = input.arguments.trim() === '' ? {} : JSON.parse(input.arguments);
+      } catch (err) {
+        return refusal(`the arguments of '${input.tool}' are not JSON: ${(err as Error).message}`, attempt);
+      }
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+        return refusal(`the arguments of '${input.tool}' must be a JSON object`, attempt);
+      }
+      const { value, warnings } = await withStepScope({ autoHeartbeat: tool.autoHeartbeat ?? true }, (scope) => {
+        const ctx: ToolContext = {
+          ...exampleView(input.example),
+          example: exampleView(input.example),
+          repetition: input.repetition,
+          outputs: {},
+          attempt,
+          resumeFrom: scope.resumeFrom,
+          heartbeat: scope.heartbeat,
+          sandbox: scope.sandbox,
+          signal: Context.current().cancellationSignal,
+          turn: input.turn,
+          callId: input.callId,
+        };
+        return userCode(async () => tool.run(args, ctx));
+      });
+      const max = agent.maxToolResultChars ?? AGENT_DEFAULTS.maxToolResultChars;
+      return { content: truncate(toText(value), max), attempt, ...(warnings.length > 0 ? { warnings } : {}) };
+    },
+
+    async agentOutput(input: AgentOutputInput): Promise<unknown> {
+      const agent = registry.agent(input.task);
+      if (!agent.output) return input.answer;
+      const value = await userCode(async () =>
+        agent.output!({ answer: input.answer, example: exampleView(input.example), transcript: input.transcript, turns: input.turns }),
+      );
+      return value === undefined ? null : value;
+    },
+  };
+}
+
+export type AgentActivities = ReturnType<typeof createAgentActivities>;
+
+function resolveClient(agent: AgentDefinition): ModelClient {
+  const client = agent.client;
+  if (client === undefined) return defaultModelClient();
+  return typeof client === 'function' ? client() : client;
+}
+
+function openingMessages(agent: AgentDefinition, example: Example): ChatMessage[] {
+  const opening = agent.prompt(exampleView(example));
+  const prompt: ChatMessage[] = typeof opening === 'string' ? [{ role: 'user', content: opening }] : opening;
+  if (!Array.isArray(prompt) || prompt.length === 0) {
+    throw ApplicationFailure.nonRetryable('the agent prompt must be a string or a non-empty array of messages', 'InvalidPrompt');
+  }
+  return agent.system ? [{ role: 'system', content: agent.system }, ...prompt] : prompt;
+}
+
+function toolSpecs(agent: AgentDefinition): ChatTool[] {
+  return Object.entries(agent.tools ?? {}).map(([name, tool]) => ({
+    type: 'function',
+    function: { name, description: tool.description, parameters: tool.parameters },
+  }));
+}
+
+/** The answer's length cap: the agent's own, lowered to what is left of the budget. */
+function capTokens(own: number | undefined, left: number | undefined): number | undefined {
+  if (left === undefined) return own;
+  return Math.max(1, own === undefined ? left : Math.min(own, left));
+}
+
+/** Drops the client's parsed arguments: the conversation (and history) keeps the JSON text once. */
+function toTranscript(message: AssistantMessage): AgentTurnResult['message'] {
+  const calls = message.tool_calls?.map((call) => ({ id: call.id, type: call.type, function: call.function }));
+  return {
+    role: 'assistant',
+    content: message.content ?? (message.refusal ? `refused: ${message.refusal}` : null),
+    ...(calls && calls.length > 0 ? { tool_calls: calls } : {}),
+  };
+}
+
+function refusal(error: string, attempt: number): AgentToolResult {
+  log.warn('agent tool call refused', { error });
+  return { content: `error: ${error}`, error, attempt };
+}
+
+function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return '';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}\n[cut: ${text.length - max} more characters]`;
+}

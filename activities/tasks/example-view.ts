@@ -1,0 +1,7 @@
+/** The example as user code sees it (no pipeline bookkeeping such as index or malformed). */
+import type { Example } from '../../workflows/records';
+import type { ExampleView } from './define';
+
+export function exampleView(example: Example): ExampleView {
+  return { id: example.id, input: example.input, expected: example.expected, metadata: example.metadata, row: example.row };
+}
