@@ -12,9 +12,8 @@ import { toActivityFailure } from './model/errors';
 import type { ChatMessage, ChatTool } from './model/schemas';
 import { AGENT_DEFAULTS, type AgentDefinition, type ToolContext } from './tasks/agent';
 import { exampleView } from './tasks/example-view';
-import { withStepScope } from './tasks/step-scope';
 import type { TaskRegistry } from './tasks/registry';
-import { userCode } from './tasks/user-code';
+import { scopedUserCode, stepContext, userCode } from './tasks/user-code';
 
 /** The model's message as it goes back into the conversation (tool arguments as JSON text only). */
 export type TranscriptMessage = ChatMessage;
@@ -125,21 +124,9 @@ export function createAgentActivities(registry: TaskRegistry) {
       if (typeof args !== 'object' || args === null || Array.isArray(args)) {
         return refusal(`the arguments of '${input.tool}' must be a JSON object`, attempt);
       }
-      const { value, warnings } = await withStepScope({ autoHeartbeat: tool.autoHeartbeat ?? true }, (scope) => {
-        const ctx: ToolContext = {
-          ...exampleView(input.example),
-          example: exampleView(input.example),
-          repetition: input.repetition,
-          outputs: {},
-          attempt,
-          resumeFrom: scope.resumeFrom,
-          heartbeat: scope.heartbeat,
-          sandbox: scope.sandbox,
-          signal: Context.current().cancellationSignal,
-          turn: input.turn,
-          callId: input.callId,
-        };
-        return userCode(async () => tool.run(args, ctx));
+      const { value, warnings } = await scopedUserCode(tool.autoHeartbeat, (scope) => {
+        const ctx: ToolContext = { ...stepContext({ ...input, outputs: {} }, scope), turn: input.turn, callId: input.callId };
+        return tool.run(args, ctx);
       });
       const max = agent.maxToolResultChars ?? AGENT_DEFAULTS.maxToolResultChars;
       return { content: truncate(toText(value), max), attempt, ...(warnings.length > 0 ? { warnings } : {}) };

@@ -5,10 +5,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EvaluationResult, EvaluatorPlan, Example } from '../workflows/records';
-import { coerceEvaluation, InvalidEvaluationError } from './tasks/coerce';
-import { NonRetryableError, type CleanupContext, type StepContext } from './tasks/define';
-import { InvalidPlanError, type TaskRegistry } from './tasks/registry';
-import { withStepScope, type StepScope } from './tasks/step-scope';
+import { coerceEvaluation } from './tasks/coerce';
+import type { CleanupContext } from './tasks/define';
+import type { TaskRegistry } from './tasks/registry';
+import { scopedUserCode, stepContext, userCode } from './tasks/user-code';
 
 export interface StepInput {
   task: string;
@@ -78,54 +78,4 @@ export interface StepResult {
 
 function withWarnings(warnings: string[]): { warnings?: string[] } {
   return warnings.length > 0 ? { warnings } : {};
-}
-
-function stepContext(input: Omit<StepInput, 'step'>, scope: StepScope): StepContext {
-  const activity = Context.current();
-  const { example } = input;
-  const view = { id: example.id, input: example.input, expected: example.expected, metadata: example.metadata, row: example.row };
-  return {
-    ...view,
-    example: view,
-    repetition: input.repetition,
-    outputs: input.outputs,
-    attempt: activity.info.attempt,
-    resumeFrom: scope.resumeFrom,
-    heartbeat: (details?: unknown) => scope.heartbeat(details),
-    signal: activity.cancellationSignal,
-    sandbox: (opts) => scope.sandbox(opts),
-  };
-}
-
-/** User code in a step scope (auto-heartbeat on by default); a failure carries the warnings so far in its details. */
-async function scopedUserCode<T>(
-  autoHeartbeat: boolean | undefined,
-  fn: (scope: StepScope) => T | Promise<T>,
-): Promise<{ value: T; warnings: string[] }> {
-  return withStepScope({ autoHeartbeat: autoHeartbeat ?? true }, (scope) =>
-    userCode(() => fn(scope), () => scope.warnings),
-  );
-}
-
-const NON_RETRYABLE = new Set([NonRetryableError.name, InvalidEvaluationError.name, InvalidPlanError.name]);
-
-/**
- * Runs user code and turns what it throws into an ApplicationFailure with a stable type (the
- * error's name), the attempt number in its details, and the original error as cause.
- */
-async function userCode<T>(fn: () => T | Promise<T>, warnings: () => readonly string[] = () => []): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ApplicationFailure) throw err;
-    const error = err instanceof Error ? err : new Error(String(err));
-    const seen = warnings();
-    throw ApplicationFailure.create({
-      type: error.name,
-      message: error.message,
-      nonRetryable: NON_RETRYABLE.has(error.name),
-      details: [{ attempt: Context.current().info.attempt, ...(seen.length > 0 ? { warnings: [...seen] } : {}) }],
-      cause: error,
-    });
-  }
 }

@@ -7,7 +7,7 @@
 import { isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities, AgentToolResult, AgentTurnResult, TranscriptMessage } from '../activities/agent-activities';
 import { toActivityOptions } from './activity-options';
-import { describeFailure, failedAttempts } from './failures';
+import { describeFailure, failedAttempts, failureWarnings, warningsOf } from './failures';
 import type { ActivityPlan, AgentPlan, AgentStats, Example, StepTiming, TaskPlan } from './records';
 import type { TaskOutcome } from './task-steps';
 
@@ -151,13 +151,13 @@ async function callTool(
       durationMs: Date.now() - t0,
       attempts: result.attempt,
       ...(result.error !== undefined ? { error: result.error } : {}),
-      ...(result.warnings ? { warnings: result.warnings } : {}),
+      ...warningsOf(result),
     });
     return result;
   } catch (err) {
     if (isCancellation(err)) throw err;
     const reason = describeFailure(err);
-    steps.push({ name: `turn ${turn} tool ${name}`, durationMs: Date.now() - t0, attempts: failedAttempts(err), error: reason });
+    steps.push({ name: `turn ${turn} tool ${name}`, durationMs: Date.now() - t0, attempts: failedAttempts(err), error: reason, ...failureWarnings(err) });
     return { content: `error: ${reason}`, error: reason, attempt: failedAttempts(err) ?? 0 };
   }
 }

@@ -20,3 +20,14 @@ export function failedAttempts(err: unknown): number | undefined {
   }
   return undefined;
 }
+
+/** Sandbox warnings (weak isolation) of a step's result; histories recorded before warnings existed have none. */
+export function warningsOf(result: { warnings?: string[] } | null | undefined): { warnings?: string[] } {
+  return result?.warnings?.length ? { warnings: result.warnings } : {};
+}
+
+/** Warnings a failed step or tool call carried in its failure details (see userCode). */
+export function failureWarnings(err: unknown): { warnings?: string[] } {
+  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) return {};
+  return warningsOf(err.cause.details?.[0] as { warnings?: string[] } | undefined);
+}

@@ -2,10 +2,10 @@
  * The steps of a multi-step task, run in order from the `example` workflow: each its own activity
  * with its own timeout/heartbeat/retry, then the cleanup step, always (in a non-cancellable scope).
  */
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, proxyActivities } from '@temporalio/workflow';
 import type { TaskActivities } from '../activities/task-activities';
 import { toActivityOptions } from './activity-options';
-import { describeFailure, failedAttempts } from './failures';
+import { describeFailure, failedAttempts, failureWarnings, warningsOf } from './failures';
 import type { Example, StepTiming, TaskPlan } from './records';
 
 // Options are given per call (executeWithOptions); these only satisfy the proxy's defaults.
@@ -61,15 +61,4 @@ export async function runSteps(plan: TaskPlan, ex: Example, repetition: number):
     }
   }
   return { output, ...(error ? { error } : {}), steps };
-}
-
-/** Sandbox warnings of a step's result; histories recorded before warnings existed have none. */
-function warningsOf(result: { warnings?: string[] } | null | undefined): Pick<StepTiming, 'warnings'> {
-  return result?.warnings?.length ? { warnings: result.warnings } : {};
-}
-
-/** Warnings a failed step carried in its failure details (see userCode in task-activities.ts). */
-function failureWarnings(err: unknown): Pick<StepTiming, 'warnings'> {
-  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) return {};
-  return warningsOf(err.cause.details?.[0] as { warnings?: string[] } | undefined);
 }

@@ -1,28 +1,58 @@
 /** Runs user code (steps, tools, evaluators) inside an activity and gives its errors a stable shape. */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Example } from '../../workflows/records';
 import { InvalidEvaluationError } from './coerce';
-import { NonRetryableError } from './define';
+import { NonRetryableError, type StepContext } from './define';
+import { exampleView } from './example-view';
 import { InvalidPlanError } from './registry';
+import { withStepScope, type StepScope } from './step-scope';
 
 const NON_RETRYABLE = new Set([NonRetryableError.name, InvalidEvaluationError.name, InvalidPlanError.name]);
 
 /**
  * Runs user code and turns what it throws into an ApplicationFailure with a stable type (the
- * error's name), the attempt number in its details, and the original error as cause.
+ * error's name), the attempt number (and the warnings so far) in its details, and the original
+ * error as cause.
  */
-export async function userCode<T>(fn: () => T | Promise<T>): Promise<T> {
+export async function userCode<T>(fn: () => T | Promise<T>, warnings: () => readonly string[] = () => []): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof ApplicationFailure) throw err;
     const error = err instanceof Error ? err : new Error(String(err));
+    const seen = warnings();
     throw ApplicationFailure.create({
       type: error.name,
       message: error.message,
       nonRetryable: NON_RETRYABLE.has(error.name),
-      details: [{ attempt: Context.current().info.attempt }],
+      details: [{ attempt: Context.current().info.attempt, ...(seen.length > 0 ? { warnings: [...seen] } : {}) }],
       cause: error,
     });
   }
+}
+
+/** User code in a step scope (auto-heartbeat on by default); a failure carries the warnings so far in its details. */
+export async function scopedUserCode<T>(
+  autoHeartbeat: boolean | undefined,
+  fn: (scope: StepScope) => T | Promise<T>,
+): Promise<{ value: T; warnings: string[] }> {
+  return withStepScope({ autoHeartbeat: autoHeartbeat ?? true }, (scope) => userCode(() => fn(scope), () => scope.warnings));
+}
+
+/** The context of a step (or a tool call): the example, the attempt, and the scope's heartbeat and sandboxes. */
+export function stepContext(input: { example: Example; repetition: number; outputs: Record<string, unknown> }, scope: StepScope): StepContext {
+  const activity = Context.current();
+  const view = exampleView(input.example);
+  return {
+    ...view,
+    example: view,
+    repetition: input.repetition,
+    outputs: input.outputs,
+    attempt: activity.info.attempt,
+    resumeFrom: scope.resumeFrom,
+    heartbeat: (details?: unknown) => scope.heartbeat(details),
+    signal: activity.cancellationSignal,
+    sandbox: (opts) => scope.sandbox(opts),
+  };
 }
