@@ -111,7 +111,8 @@ export function buildProgram(): Command {
     .description('run the bundled demo end to end on local defaults (starts a dev server if none answers)')
     .option('--keep', 'keep the dev server running for the UI after the summary')
     .option('--no-keep', 'stop everything after the summary')
-    .action(withExitCode((opts: { keep?: boolean }) => demoCommand(opts)));
+    .option('--agent', 'run the coding-agent demo (examples/agent): offline scripted model unless OPENAI_API_KEY is set')
+    .action(withExitCode((opts: { keep?: boolean; agent?: boolean }) => demoCommand(opts)));
 
   return program;
 }

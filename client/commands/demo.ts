@@ -2,6 +2,7 @@
  * `dxp demo`: the whole pipeline on local defaults. Uses the Temporal server at TEMPORAL_ADDRESS
  * when one answers, else starts the dev server (state in .dxp/temporal.db); runs a worker in
  * this process; runs the bundled calculator dataset; prints the summary and the UI link.
+ * `--agent` runs the coding-agent demo of examples/agent instead (see demo-agent.ts).
  */
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -14,6 +15,7 @@ import { startExperiment } from '../experiments';
 import { workflowUiLink, type ConnectionConfig } from '../connection-config';
 import { loadSpecFile } from '../spec-file';
 import { defaultDbFile, launchServer } from './server';
+import { AGENT_DEMO_SPEC, AGENT_DEMO_TASK_QUEUE, AGENT_DEMO_TASKS, formatAgentRuns, prepareDemoModel, readStoredRuns } from './demo-agent';
 import { printOutcome } from './result';
 import { watchExperiment } from './watch';
 
@@ -23,6 +25,8 @@ const DEMO_TASK_QUEUE = 'dxp-demo';
 export interface DemoOptions {
   /** After the summary: keep a server we started running for the UI (default: when interactive). */
   keep?: boolean;
+  /** Run the coding-agent demo (examples/agent) instead of the calculator. */
+  agent?: boolean;
 }
 
 export async function demoCommand(opts: DemoOptions): Promise<number> {
@@ -32,21 +36,33 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
 
   // Failed examples are part of the demo: keep the SDK's per-failure warnings out of the output.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const connection = await connectWorker(config);
+  const taskQueue = opts.agent ? AGENT_DEMO_TASK_QUEUE : DEMO_TASK_QUEUE;
+  const settings = { ...workerSettings(opts.agent ? { taskQueue, tasks: AGENT_DEMO_TASKS } : { taskQueue }), shutdownGraceTime: '5s' };
+  // Before the worker: its model client reads the model settings on first use.
+  const model = opts.agent ? await prepareDemoModel() : undefined;
+  const connection = await connectWorker(config).catch(async (err: unknown) => {
+    await model?.stop();
+    throw err;
+  });
   process.stdout.write('Starting a worker in this process (bundling the workflows takes a few seconds)...\n');
-  const worker = await createWorker({ connection, namespace: config.namespace, settings: { ...workerSettings({ taskQueue: DEMO_TASK_QUEUE }), shutdownGraceTime: '5s' } });
+  const worker = await createWorker({ connection, namespace: config.namespace, settings }).catch(async (err: unknown) => {
+    await connection.close();
+    await model?.stop();
+    throw err;
+  });
   const running = worker.run();
 
   let code: number;
   try {
-    const spec = loadSpecFile(DEMO_SPEC);
+    const spec = loadSpecFile(opts.agent ? AGENT_DEMO_SPEC : DEMO_SPEC);
     spec.name = `${spec.name}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
     code = await withClient(async (client) => {
-      const { handle } = await startExperiment(client, spec, DEMO_TASK_QUEUE);
+      const { handle } = await startExperiment(client, spec, taskQueue);
       const link = workflowUiLink(config, handle.workflowId);
       process.stdout.write(`Experiment ${spec.name} started: ${handle.workflowId}\n${link ? `Temporal UI: ${link}\n` : ''}`);
       await watchExperiment(handle);
       const result = await printOutcome(handle, config, false);
+      if (opts.agent) process.stdout.write(`${formatAgentRuns(readStoredRuns(settings.dataDir, spec.name))}\n`);
       if (link) process.stdout.write(`Temporal UI: ${link}\n`);
       return result;
     }, config);
@@ -54,6 +70,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     worker.shutdown();
     await running;
     await connection.close();
+    await model?.stop();
   }
 
   if (server) {

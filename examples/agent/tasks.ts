@@ -1,0 +1,106 @@
+/**
+ * The agent demo's task module (`dxp demo --agent`, or `dxp worker --tasks examples/agent/tasks.ts`):
+ * a coding agent that writes a Python function, checks it with `run_tests` (the row's visible
+ * tests, run in a sandbox) and answers with its final code; and an evaluator that runs that code
+ * against the row's hidden tests, which never reach the model.
+ */
+import { defineAgent, defineTasks, NonRetryableError, withSandbox, workerSandboxProvider } from '../../index';
+import { PYTHON_LIMITS, readTests, runPythonTests } from './python-tests';
+
+const SYSTEM = [
+  'You are a careful Python programmer. Write the function the problem asks for.',
+  'Before answering, call run_tests with your complete code (the function and any imports it needs): it runs the',
+  'visible tests and tells you which pass. If any fail, fix the code and call run_tests again.',
+  'When the tests pass, or when you cannot make them pass, answer with your final code in one ```python block.',
+].join(' ');
+
+export interface CodeAgentOutput {
+  /** The last ```python block of the final answer; null when it has none. */
+  code: string | null;
+  turns: number;
+  /** The summary of the last run_tests call, e.g. "3 of 3 tests passed". */
+  lastTestRun: string | null;
+}
+
+export default defineTasks({
+  tasks: {
+    'code-agent': defineAgent({
+      system: SYSTEM,
+      // The id line lets the offline scripted model (scripted-model.ts) recognise the problem.
+      prompt: (ex) => `Problem id: ${ex.id}\n\n${String(ex.input)}`,
+      model: { temperature: 0, maxTokens: 2_000 },
+      tools: {
+        run_tests: {
+          description: 'Runs your Python code against the visible tests of the problem. Returns whether all passed and the test output.',
+          parameters: {
+            type: 'object',
+            properties: { code: { type: 'string', description: 'The complete Python code: the function and its imports.' } },
+            required: ['code'],
+            additionalProperties: false,
+          },
+          timeout: '1m',
+          // A sandbox that failed to start is retried once; the code's own failures are results, not throws.
+          retry: { maximumAttempts: 2, initialInterval: '500ms' },
+          run: async ({ code }: { code?: unknown }, ctx) => {
+            if (typeof code !== 'string' || code.trim() === '') throw new NonRetryableError('run_tests needs { "code": "<python code>" }');
+            const tests = readTests(ctx.row, 'visible_tests');
+            const sandbox = await ctx.sandbox({ limits: PYTHON_LIMITS });
+            const run = await runPythonTests(sandbox, code, tests, ctx.signal);
+            return { passed: run.allPassed, summary: run.summary, output: run.output };
+          },
+        },
+      },
+      maxTurns: 8,
+      tokenBudget: 40_000,
+      maxToolResultChars: 4_000,
+      output: ({ answer, transcript, turns }): CodeAgentOutput => ({
+        code: lastPythonBlock(answer),
+        turns,
+        lastTestRun: lastTestSummary(transcript.filter((m) => m.role === 'tool').map((m) => String(m.content ?? ''))),
+      }),
+    }),
+  },
+  evaluators: {
+    'hidden-tests': {
+      timeout: '1m',
+      evaluate: async ({ output, error, datasetRow, signal }) => {
+        const code = (output as Partial<CodeAgentOutput> | null)?.code;
+        if (typeof code !== 'string' || code.trim() === '') {
+          const why = error ? `the agent gave no final code: ${error}` : 'the final answer has no ```python block';
+          return { score: 0, label: 'fail', explanation: why };
+        }
+        const tests = readTests(datasetRow, 'hidden_tests');
+        // Evaluators have no ctx.sandbox(): the worker's provider (DXP_SANDBOX), like the tool's.
+        const { run, isolation } = await withSandbox(
+          await workerSandboxProvider(),
+          async (sandbox) => ({ run: await runPythonTests(sandbox, code, tests, signal), isolation: sandbox.isolation }),
+          { limits: PYTHON_LIMITS },
+        );
+        return {
+          score: run.passed / run.total,
+          label: run.allPassed ? 'pass' : 'fail',
+          explanation: run.allPassed ? `all ${run.total} hidden tests passed` : `${run.summary}; first failure: ${run.firstFailure}`,
+          metadata: { passed: run.passed, total: run.total, isolation },
+        };
+      },
+    },
+  },
+});
+
+/** The last fenced code block (```python, ```py or bare ```) of the answer. */
+export function lastPythonBlock(answer: string): string | null {
+  const blocks = [...answer.matchAll(/```(?:python|py)?[ \t]*\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const code = blocks.at(-1)?.trim();
+  return code ? `${code}\n` : null;
+}
+
+function lastTestSummary(toolResults: string[]): string | null {
+  const last = toolResults.at(-1);
+  if (last === undefined) return null;
+  try {
+    const parsed = JSON.parse(last) as { summary?: unknown };
+    return typeof parsed.summary === 'string' ? parsed.summary : last.slice(0, 200);
+  } catch {
+    return last.slice(0, 200); // an `error: ...` result
+  }
+}
