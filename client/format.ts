@@ -28,6 +28,11 @@ export function formatSummary(s: ExperimentSummary): string {
     `  runs ${s.runs}: ${s.succeeded} succeeded, ${s.failed} failed`,
     `  took ${formatDuration(Date.parse(s.finishedAt) - Date.parse(s.startedAt))}; stored in ${s.location}`,
   ];
+  if (s.agent) {
+    const a = s.agent;
+    const cost = a.costUsd !== undefined ? `, $${a.costUsd.toFixed(4)}` : '';
+    lines.push(`  agent: ${a.turns} model turns, ${a.toolCalls} tool calls, ${a.totalTokens} tokens (${a.promptTokens} prompt, ${a.completionTokens} completion)${cost}`);
+  }
   const evaluators = Object.entries(s.evaluators);
   if (evaluators.length) {
     lines.push('  evaluators:');

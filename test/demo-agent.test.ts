@@ -94,6 +94,7 @@ test('every problem runs; solved ones pass the hidden tests, one after a failed 
   expect(demo.stdout).toContain('scripted model');
   expect(demo.stdout).toMatch(/runs 7: 6 succeeded, 1 failed/);
   expect(demo.stdout).toMatch(/hidden-tests: mean score 0\.786 over 7; labels pass=5 fail=2/);
+  expect(demo.stdout).toMatch(/agent: \d+ model turns, \d+ tool calls, \d+ tokens/);
   expect(demo.stdout).toMatch(/merge_intervals\s+max-turns\s+6 turns\s+6 tools\s+\d+ tokens\s+hidden-tests 0\.00 fail/);
 });
 

@@ -51,17 +51,14 @@ export function formatAgentRuns(runs: RunRecord[]): string {
   const sorted = [...runs].sort((a, b) => a.exampleId.localeCompare(b.exampleId) || a.repetition - b.repetition);
   const width = Math.max(...sorted.map((r) => r.exampleId.length), 7);
   const lines = ['  agent runs (stop reason, turns, tool calls, tokens, evaluations):'];
-  let tokens = 0;
   for (const run of sorted) {
     const a = run.agent;
-    tokens += a?.totalTokens ?? 0;
     const usage = a ? `${a.stopReason.padEnd(12)} ${pad(a.turns, 2)} turns ${pad(a.toolCalls, 2)} tools ${pad(a.totalTokens, 6)} tokens` : 'no agent stats'.padEnd(41);
     const evals = Object.entries(run.evaluations)
       .map(([name, e]) => `${name} ${e.error ? `error: ${e.error}` : `${e.score?.toFixed(2) ?? '-'} ${e.label ?? ''}`.trim()}`)
       .join('; ');
     lines.push(`    ${run.exampleId.padEnd(width)}  ${usage}  ${evals}`);
   }
-  lines.push(`  tokens in total: ${tokens}`);
   return lines.join('\n');
 }
 
