@@ -17,6 +17,8 @@ export interface ExperimentActivityDeps {
   registry: TaskRegistry;
   sink: ResultsSink;
   datasets: DatasetSources;
+  /** The worker's model task queue: model-bound activities of every plan are routed there. */
+  modelTaskQueue?: string;
 }
 
 export interface PrepareInput {
@@ -47,7 +49,7 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
     async prepareExperiment({ experimentId, spec, workflowId }: PrepareInput): Promise<Prepared> {
       let plan: TaskPlan;
       try {
-        plan = deps.registry.plan(spec);
+        plan = deps.registry.plan(spec, deps.modelTaskQueue ? { modelTaskQueue: deps.modelTaskQueue } : {});
       } catch (err) {
         if (err instanceof InvalidPlanError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidExperiment');
         throw err;

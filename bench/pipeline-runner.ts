@@ -123,7 +123,7 @@ export async function runPipeline(
         },
       };
     } finally {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      worker.shutdown(); // a no-op for a worker that already stopped
       await running.catch(() => undefined);
     }
   } finally {

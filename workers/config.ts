@@ -9,6 +9,11 @@ import { durationSchema } from '../workflows/spec';
 
 const workerEnvSchema = z.object({
   DXP_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  /** Task queue of model-bound activities (LLM judges); default `<task queue>-model`. */
+  DXP_MODEL_TASK_QUEUE: z.string().min(1).optional(),
+  /** Model calls per second across every worker of the model queue (enforced by the server); unset = no limit. */
+  DXP_MODEL_RATE: z.coerce.number().positive().optional(),
+  DXP_MAX_MODEL_CALLS: z.coerce.number().int().min(1).default(20),
   DXP_TASKS: z.string().min(1).optional(),
   DXP_DATA_DIR: z.string().min(1).default('.dxp'),
   DXP_SHUTDOWN_GRACE: durationSchema.default('30s'),
@@ -23,6 +28,12 @@ const workerEnvSchema = z.object({
 
 export interface WorkerSettings {
   taskQueue: string;
+  /** Where model-bound activities run, under `modelRate`. */
+  modelTaskQueue: string;
+  /** Activities per second of the model queue, server-side: every worker of that queue must set the same value. */
+  modelRate?: number;
+  /** Concurrent model-queue activities in this worker. */
+  maxModelCalls: number;
   tasksModule?: string;
   dataDir: string;
   shutdownGraceTime: z.infer<typeof durationSchema>;
@@ -46,8 +57,15 @@ export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv =
   }
   const e = parsed.data;
   const tasks = flags.tasks ?? e.DXP_TASKS;
+  const taskQueue = flags.taskQueue ?? e.DXP_TASK_QUEUE;
+  const modelTaskQueue = e.DXP_MODEL_TASK_QUEUE ?? defaultModelTaskQueue(taskQueue);
+  // One queue for both would put every activity under the model rate limit.
+  if (modelTaskQueue === taskQueue) throw new Error(`worker configuration: DXP_MODEL_TASK_QUEUE must differ from the task queue (${taskQueue})`);
   return {
-    taskQueue: flags.taskQueue ?? e.DXP_TASK_QUEUE,
+    taskQueue,
+    modelTaskQueue,
+    ...(e.DXP_MODEL_RATE !== undefined ? { modelRate: e.DXP_MODEL_RATE } : {}),
+    maxModelCalls: e.DXP_MAX_MODEL_CALLS,
     ...(tasks ? { tasksModule: resolve(tasks) } : {}),
     dataDir: resolve(flags.dataDir ?? e.DXP_DATA_DIR),
     shutdownGraceTime: e.DXP_SHUTDOWN_GRACE,
@@ -57,6 +75,10 @@ export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv =
     ...(e.DXP_WORKFLOW_BUNDLE ? { workflowBundlePath: resolve(e.DXP_WORKFLOW_BUNDLE) } : {}),
     logLevel: e.DXP_LOG_LEVEL,
   };
+}
+
+export function defaultModelTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-model`;
 }
 
 /** Variables the worker reads: docker-compose.yml is checked against this list. */

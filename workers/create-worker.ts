@@ -1,4 +1,7 @@
-/** Builds a dxp worker: the experiment and example workflows plus every activity. */
+/**
+ * Builds a dxp worker: the experiment and example workflows plus every activity on the task
+ * queue, and the same activities on the model task queue, where model-bound ones are routed.
+ */
 import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createRegistry, loadTaskModule } from '../activities';
@@ -9,6 +12,9 @@ import { createLocalStore } from '../activities/sinks';
 import type { TaskModule } from '../activities/tasks/define';
 import type { ConnectionConfig } from '../client/connection-config';
 import type { WorkerSettings } from './config';
+import { combineWorkers, disposeUnstarted, type DxpWorker } from './dxp-worker';
+
+export type { DxpWorker } from './dxp-worker';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -24,7 +30,7 @@ export interface CreateWorkerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+export async function createWorker(options: CreateWorkerOptions): Promise<DxpWorker> {
   const { settings } = options;
   const modules = [...(settings.tasksModule ? [loadTaskModule(settings.tasksModule)] : []), ...(options.modules ?? [])];
   const registry = createRegistry(...modules);
@@ -32,27 +38,47 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const arize = lazyArizeClient(options.env ?? process.env);
   const workflowBundle =
     options.workflowBundle ?? (settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined);
-  return Worker.create({
+  // One object for both queues: the workflow's activity options decide where each call runs.
+  const activities = createActivities({
+    registry,
+    sink,
+    datasets: createDatasetSources({
+      ...(options.datasetBaseDir ? { baseDir: options.datasetBaseDir } : {}),
+      ...(arize ? { arize: arize.get, ...(arize.space ? { defaultSpace: arize.space } : {}) } : {}),
+    }),
+    ...(arize ? { arize: arize.get } : {}),
+    modelTaskQueue: settings.modelTaskQueue,
+  });
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: settings.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({
-      registry,
-      sink,
-      datasets: createDatasetSources({
-        ...(options.datasetBaseDir ? { baseDir: options.datasetBaseDir } : {}),
-        ...(arize ? { arize: arize.get, ...(arize.space ? { defaultSpace: arize.space } : {}) } : {}),
-      }),
-      ...(arize ? { arize: arize.get } : {}),
-    }),
+    activities,
     shutdownGraceTime: settings.shutdownGraceTime as Duration,
-    maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
-    maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
     // Cancellation reaches an activity only with a heartbeat's reply: keep that gap short.
     maxHeartbeatThrottleInterval: settings.heartbeatThrottle as Duration,
     defaultHeartbeatThrottleInterval: settings.heartbeatThrottle as Duration,
+  } satisfies Partial<WorkerOptions>;
+  const model = await Worker.create({
+    ...common,
+    taskQueue: settings.modelTaskQueue,
+    maxConcurrentActivityTaskExecutions: settings.maxModelCalls,
+    // Enforced by the server for the whole queue, so it holds across every worker polling it.
+    ...(settings.modelRate !== undefined ? { maxTaskQueueActivitiesPerSecond: settings.modelRate } : {}),
   });
+  let main: Worker;
+  try {
+    main = await Worker.create({
+      ...common,
+      taskQueue: settings.taskQueue,
+      ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+      maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
+    });
+  } catch (err) {
+    await disposeUnstarted(model);
+    throw err;
+  }
+  return combineWorkers(main, model);
 }
 
 /** Arize is optional: configured by ARIZE_API_KEY; a bad ARIZE_* value fails the worker at start. */

@@ -19,6 +19,7 @@ export function toActivityOptions(plan: ActivityPlan, summary: string): Activity
     startToCloseTimeout: plan.timeout,
     heartbeatTimeout: plan.heartbeat,
     retry: toRetryPolicy(plan.retry),
+    ...(plan.taskQueue ? { taskQueue: plan.taskQueue } : {}),
     summary,
   } as ActivityOptions;
 }

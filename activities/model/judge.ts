@@ -128,6 +128,7 @@ export function llmJudge(options: LlmJudgeOptions): EvaluatorDefinition {
   return {
     timeout: options.timeout ?? JUDGE_DEFAULTS.timeout,
     retry: options.retry ?? JUDGE_DEFAULTS.retry,
+    usesModel: true,
     evaluate,
   };
 }

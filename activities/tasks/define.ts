@@ -104,6 +104,8 @@ export type EvaluatorFn = (args: EvaluatorArgs) => EvaluatorReturn | Promise<Eva
 
 export interface EvaluatorDefinition extends Omit<ActivityDefaults, 'heartbeat'> {
   evaluate: EvaluatorFn;
+  /** Runs on the model task queue, under its rate limit (`DXP_MODEL_RATE`); `llmJudge` sets it. */
+  usesModel?: boolean;
 }
 
 export interface TaskModule {

@@ -12,7 +12,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.badInput);
   }
-  // The SDK's runtime handles SIGINT/SIGTERM: worker.run() resolves once in-flight work has drained.
+  // The SDK's runtime handles SIGINT/SIGTERM: worker.run() resolves once both SDK workers have drained.
   Runtime.install({ logger: new DefaultLogger(settings.logLevel) });
   let connection;
   try {
@@ -24,6 +24,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     const worker = await createWorker({ connection, namespace: config.namespace, settings });
     process.stdout.write(
       `dxp worker on ${config.address}, namespace ${config.namespace}, task queue ${settings.taskQueue}` +
+        `, model queue ${settings.modelTaskQueue} (${settings.modelRate !== undefined ? `${settings.modelRate}/s across workers` : 'no rate limit'})` +
         `${settings.tasksModule ? `, tasks ${settings.tasksModule}` : ''}; results in ${settings.dataDir}\n`,
     );
     await worker.run();

@@ -24,6 +24,10 @@ export interface WorkerProcessOptions {
   address: string;
   namespace?: string;
   taskQueue: string;
+  /** DXP_MODEL_TASK_QUEUE; default `<taskQueue>-model`. */
+  modelTaskQueue?: string;
+  /** DXP_MODEL_RATE: model calls per second across every worker of the model queue; default none. */
+  modelRate?: number;
   dataDir: string;
   /** Prebuilt workflow bundle (see `workflowBundleFile()`): avoids bundling in each process. */
   workflowBundle: string;
@@ -91,6 +95,8 @@ function workerEnv(opts: WorkerProcessOptions): NodeJS.ProcessEnv {
     TEMPORAL_ADDRESS: opts.address,
     TEMPORAL_NAMESPACE: opts.namespace ?? 'default',
     DXP_TASK_QUEUE: opts.taskQueue,
+    ...(opts.modelTaskQueue ? { DXP_MODEL_TASK_QUEUE: opts.modelTaskQueue } : {}),
+    ...(opts.modelRate !== undefined ? { DXP_MODEL_RATE: String(opts.modelRate) } : {}),
     DXP_DATA_DIR: opts.dataDir,
     DXP_WORKFLOW_BUNDLE: opts.workflowBundle,
     DXP_TEST_LEDGER: opts.ledger,

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TaskModule } from '../../activities/tasks/define';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../client/dev-server';
-import { workerSettings } from '../../workers/config';
-import { createWorker } from '../../workers/create-worker';
+import { workerSettings, type WorkerSettings } from '../../workers/config';
+import { createWorker, type DxpWorker } from '../../workers/create-worker';
 
 let runtimeInstalled = false;
 export function installRuntime(): void {
@@ -50,19 +50,28 @@ export async function connectTestClient(server: DevServer): Promise<Client> {
 }
 
 export interface RunningWorker {
-  worker: Worker;
+  worker: DxpWorker;
   stop(): Promise<void>;
 }
 
 export async function startTestWorker(
   server: DevServer,
-  opts: { dataDir: string; taskQueue: string; modules?: TaskModule[]; tasksModule?: string; env?: NodeJS.ProcessEnv },
+  opts: {
+    dataDir: string;
+    taskQueue: string;
+    modules?: TaskModule[];
+    tasksModule?: string;
+    env?: NodeJS.ProcessEnv;
+    /** Overrides of the parsed settings, e.g. `{ modelRate: 2 }`. */
+    settings?: Partial<WorkerSettings>;
+  },
 ): Promise<RunningWorker> {
   installRuntime();
   const connection = await NativeConnection.connect({ address: server.address });
   const settings = {
     ...workerSettings({ dataDir: opts.dataDir, taskQueue: opts.taskQueue, ...(opts.tasksModule ? { tasks: opts.tasksModule } : {}) }, {}),
     shutdownGraceTime: '2s',
+    ...opts.settings,
   };
   const worker = await createWorker({
     connection,
@@ -76,7 +85,7 @@ export async function startTestWorker(
   return {
     worker,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      worker.shutdown(); // a no-op for a worker that already stopped
       await running;
       await connection.close();
     },
