@@ -6,6 +6,7 @@
 import type { Duration, RetrySpec } from '../../workflows/spec';
 import type { EvaluationResult } from '../../workflows/records';
 import type { ProvisionOptions, Sandbox } from '../sandbox/types';
+import type { AgentTask } from './agent';
 
 export interface ExampleView {
   id: string;
@@ -81,7 +82,8 @@ export interface MultiStepTask {
 /** The simplest task: one async function of the dataset row (like Arize's `run()` task). */
 export type SimpleTask = (row: Record<string, unknown>, ctx: StepContext) => unknown;
 
-export type TaskDefinition = SimpleTask | MultiStepTask;
+/** A function of the row, steps, or an agent (`defineAgent`, see agent.ts). */
+export type TaskDefinition = SimpleTask | MultiStepTask | AgentTask;
 
 export interface EvaluatorArgs {
   /** The task's output. */
