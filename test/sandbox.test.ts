@@ -6,7 +6,8 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -358,5 +359,23 @@ describe('weak provider', () => {
     ).rejects.toThrow('step failed');
     expect(workDir).not.toBe('');
     expect(existsSync(workDir)).toBe(false);
+  });
+
+  test('the first sandbox in a folder removes the dirs that dead workers left there, and only those', async () => {
+    const rootDir = mkdtempSync(join(tmpdir(), 'dxp-sweep-'));
+    const deadPid = spawnSync('true').pid;
+    const stale = join(rootDir, `dxp-sbx-${deadPid}-stale`);
+    const live = join(rootDir, `dxp-sbx-${process.ppid}-live`);
+    const other = join(rootDir, 'not-a-sandbox');
+    for (const dir of [join(stale, 'work'), live, other]) mkdirSync(dir, { recursive: true });
+    writeFileSync(join(stale, 'work', 'left.txt'), 'left behind');
+    const provider = await createSandboxProvider({ prefer: 'weak', weak: { rootDir } });
+    await withSandbox(provider, (sandbox) => {
+      expect(sandbox.workDir.startsWith(join(rootDir, `dxp-sbx-${process.pid}-`))).toBe(true);
+    });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(existsSync(other)).toBe(true);
+    rmSync(rootDir, { recursive: true, force: true });
   });
 });

@@ -159,7 +159,8 @@ export function runCgroupName(sandboxId: string, run: number): string {
   return `${CGROUP_PREFIX}${process.pid}-${sandboxId}-${run}`;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,14 +2,19 @@
  * The host side of a sandbox's files: a private directory per sandbox, and reads and writes into
  * its work dir that cannot be steered out of it by `..` or by symlinks the guest planted.
  *
- * Layout: `<rootDir>/dxp-sbx-XXXXXX/` (root-owned, 0711) holding `work/` (the work dir, owned by
+ * Layout: `<rootDir>/dxp-sbx-<worker pid>-XXXXXX/` (root-owned, 0711) holding `work/` (the work dir, owned by
  * the sandbox uid, 0700), `tmp/` (TMPDIR of the weak provider) and `etc/` (a passwd and group
  * naming only the sandbox user, for the bubblewrap provider).
  */
 import { constants as fsConstants } from 'node:fs';
-import { chmod, chown, lstat, mkdir, mkdtemp, open, realpath, rm, writeFile as fsWriteFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, realpath, rm, writeFile as fsWriteFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAlive } from './cgroups';
 import { SandboxError } from './errors';
+
+const DIR_PREFIX = 'dxp-sbx-';
+/** Root dirs already swept by this process. */
+const swept = new Map<string, Promise<void>>();
 
 export interface SandboxOwner {
   uid: number;
@@ -26,8 +31,11 @@ export interface SandboxDirs {
 
 /** Creates the sandbox's directories; `owner` is null when not running as root (nothing to chown). */
 export async function createSandboxDirs(rootDir: string, owner: SandboxOwner | null): Promise<SandboxDirs> {
-  const root = await realpath(await mkdtemp(join(rootDir, 'dxp-sbx-')));
-  const id = basename(root).slice('dxp-sbx-'.length);
+  if (!swept.has(rootDir)) swept.set(rootDir, sweepStaleSandboxDirs(rootDir));
+  await swept.get(rootDir);
+  // The worker's pid in the name: the dirs of a worker killed mid-run can be told and removed.
+  const root = await realpath(await mkdtemp(join(rootDir, `${DIR_PREFIX}${process.pid}-`)));
+  const id = basename(root).slice(DIR_PREFIX.length);
   const dirs: SandboxDirs = { id, root, workDir: join(root, 'work'), tmpDir: join(root, 'tmp'), etcDir: join(root, 'etc') };
   try {
     await chmod(root, owner ? 0o711 : 0o700);
@@ -47,6 +55,19 @@ export async function createSandboxDirs(rootDir: string, owner: SandboxOwner | n
     throw err;
   }
   return dirs;
+}
+
+/**
+ * Removes the sandbox dirs that workers which died mid-run (SIGKILL, OOM) left in `rootDir`;
+ * their processes died with them (`--die-with-parent`, run cgroups).
+ */
+export async function sweepStaleSandboxDirs(rootDir: string): Promise<void> {
+  const entries = await readdir(rootDir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    const pid = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(entry.name)?.[1];
+    if (!entry.isDirectory() || pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    await rm(join(rootDir, entry.name), { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 export async function removeSandboxDirs(dirs: SandboxDirs): Promise<void> {
