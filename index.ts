@@ -25,6 +25,6 @@ export { connectClient, startExperiment, getExperimentHandle, queryProgress } fr
 export { connectionConfigFromEnv } from './client/connection-config';
 export { llmJudge, createModelClient, defaultModelClient, modelConfigFromEnv, ModelApiError, toActivityFailure } from './activities/model';
 export { withStepScope, type StepScope } from './activities/tasks/step-scope';
-export { workerSandboxProvider } from './activities/sandbox/from-env';
+export { useSandboxProvider, workerSandboxProvider } from './activities/sandbox/from-env';
 export { createSandboxProvider, withSandbox, SandboxError, DEFAULT_SANDBOX_LIMITS, WEAK_ISOLATION_WARNING } from './activities/sandbox';
-export type { Sandbox, SandboxLimits, SandboxProvider, RunResult } from './activities/sandbox';
+export type { ProvisionOptions, RunOptions, Sandbox, SandboxLimits, SandboxProvider, RunResult } from './activities/sandbox';

@@ -8,6 +8,7 @@ import { createActivities, createRegistry, loadTaskModule } from '../activities'
 import { arizeConfigFromEnv, createArizeClient } from '../activities/arize';
 import type { ArizeClient } from '../activities/arize/types';
 import { createDatasetSources } from '../activities/datasets';
+import { useSandboxProvider } from '../activities/sandbox/from-env';
 import { createLocalStore } from '../activities/sinks';
 import type { TaskModule } from '../activities/tasks/define';
 import type { ConnectionConfig } from '../client/connection-config';
@@ -34,6 +35,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
   const { settings } = options;
   const modules = [...(settings.tasksModule ? [loadTaskModule(settings.tasksModule)] : []), ...(options.modules ?? [])];
   const registry = createRegistry(...modules);
+  // A module's own sandbox provider (Docker, remote) replaces DXP_SANDBOX's; the last one given wins.
+  const ownSandboxes = modules.filter((m) => m.sandboxProvider).at(-1)?.sandboxProvider;
+  if (ownSandboxes) useSandboxProvider(ownSandboxes);
   const sink = createLocalStore(settings.dataDir);
   const arize = lazyArizeClient(options.env ?? process.env);
   const workflowBundle =

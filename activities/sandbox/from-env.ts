@@ -18,9 +18,23 @@ export function sandboxModeFromEnv(env: NodeJS.ProcessEnv = process.env): Sandbo
 }
 
 const providers = new Map<SandboxMode, Promise<SandboxProvider>>();
+let custom: { make: () => SandboxProvider | Promise<SandboxProvider>; made?: Promise<SandboxProvider> } | undefined;
 
-/** The provider for DXP_SANDBOX (read on every call, cached per mode for the life of the process). */
+/** Makes `make` (a Docker or remote provider, say) the provider of this process, over DXP_SANDBOX; `undefined` undoes it. */
+export function useSandboxProvider(make: (() => SandboxProvider | Promise<SandboxProvider>) | undefined): void {
+  custom = make ? { make } : undefined;
+}
+
+/** The provider of this process: a custom one if set, else DXP_SANDBOX's (read on every call, cached per mode). */
 export function workerSandboxProvider(env: NodeJS.ProcessEnv = process.env): Promise<SandboxProvider> {
+  if (custom) {
+    const entry = custom;
+    if (!entry.made) {
+      entry.made = Promise.resolve().then(entry.make);
+      entry.made.catch(() => (entry.made = undefined));
+    }
+    return entry.made;
+  }
   const mode = sandboxModeFromEnv(env);
   let provider = providers.get(mode);
   if (!provider) {

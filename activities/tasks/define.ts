@@ -5,7 +5,7 @@
  */
 import type { Duration, RetrySpec } from '../../workflows/spec';
 import type { EvaluationResult } from '../../workflows/records';
-import type { ProvisionOptions, Sandbox } from '../sandbox/types';
+import type { ProvisionOptions, Sandbox, SandboxProvider } from '../sandbox/types';
 import type { AgentTask } from './agent';
 
 export interface ExampleView {
@@ -113,6 +113,11 @@ export interface EvaluatorDefinition extends Omit<ActivityDefaults, 'heartbeat'>
 export interface TaskModule {
   tasks?: Record<string, TaskDefinition>;
   evaluators?: Record<string, EvaluatorFn | EvaluatorDefinition>;
+  /**
+   * A sandbox provider of your own (a Docker engine, a remote sandbox service) for every
+   * `ctx.sandbox()` of the worker that loads this module; it wins over DXP_SANDBOX. Made on first use.
+   */
+  sandboxProvider?: () => SandboxProvider | Promise<SandboxProvider>;
 }
 
 /** Identity helper that gives a task module its types. */
