@@ -204,7 +204,7 @@ test('an agent adds over several turns: each turn and tool call its own activity
   expect(three.workflowId).toBe(`${workflowId}/example/three/rep/1`);
 });
 
-test('model turns run on the model task queue', async () => {
+test('model turns run on the model task queue; the UI shows where the conversation is', async () => {
   const { workflowId } = await runExperiment('queues', [{ id: 'q', input: [1, 2] }]);
   const child = `${workflowId}/example/q/rep/1`;
   const history = await client.workflow.getHandle(child).fetchHistory();
@@ -218,6 +218,9 @@ test('model turns run on the model task queue', async () => {
     `agentTurn@${TASK_QUEUE}-model`,
     `agentOutput@${TASK_QUEUE}`,
   ]);
+  // The Temporal UI's "current details" of the example say where the conversation is.
+  const metadata = (await client.workflow.getHandle(child).query('__temporal_workflow_metadata')) as { currentDetails?: string };
+  expect(metadata.currentDetails).toBe('**agent** turn 2 of 10: 215 tokens, 1 tool calls so far');
 });
 
 test('a long conversation continues as new at a turn boundary and loses nothing', async () => {

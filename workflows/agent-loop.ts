@@ -4,7 +4,7 @@
  * budget. Every turn and every tool call is its own activity: after a crash the workflow replays
  * the completed ones from history and re-runs only the call that was in flight.
  */
-import { isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities, AgentToolResult, AgentTurnResult, TranscriptMessage } from '../activities/agent-activities';
 import { toActivityOptions } from './activity-options';
 import { describeFailure, failedAttempts, failureWarnings, warningsOf } from './failures';
@@ -83,6 +83,9 @@ export async function runAgent(plan: TaskPlan, agent: AgentPlan, ex: Example, re
     }
     steps.push({ name: `turn ${turn}`, durationMs: Date.now() - t0, attempts: result.attempt });
     count(stats, result);
+    // Shown in the Temporal UI while the run goes on (a query, not a history event).
+    const budget = agent.tokenBudget === undefined ? '' : ` of ${agent.tokenBudget}`;
+    setCurrentDetails(`**agent** turn ${turn} of ${agent.maxTurns}: ${stats.totalTokens}${budget} tokens, ${stats.toolCalls} tool calls so far`);
     transcript.push(result.message);
     const calls = result.message.tool_calls ?? [];
     if (calls.length === 0) {
