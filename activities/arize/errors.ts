@@ -3,6 +3,7 @@
  * error status, a network failure or timeout, a response that breaks the contract, or a name
  * that resolves to no resource or to several. Thrown by every `ArizeClient` method.
  */
+import { ApiError, type ApiErrorInit } from '../shared/api-error';
 
 /** Codes the client sets itself; otherwise `errorCode` is the problem's `error_code`, if any. */
 export const ARIZE_ERROR_CODES = {
@@ -19,19 +20,10 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** Fields of an {@link ArizeApiError}; `message` is built from them. */
-export interface ArizeApiErrorInit {
-  /** HTTP status, or 0 when no response arrived (network error, timeout). */
-  status: number;
-  title: string;
-  detail?: string;
+export interface ArizeApiErrorInit extends ApiErrorInit {
   errorCode?: string;
-  /** Method and path, e.g. `POST /v2/experiments`; never a query string. */
-  endpoint: string;
-  retryable: boolean;
-  retryAfterMs?: number;
   /** Requests made, retries included. */
   attempts?: number;
-  cause?: unknown;
 }
 
 /**
@@ -39,26 +31,14 @@ export interface ArizeApiErrorInit {
  * client's own retries ran out); `retryAfterMs` carries the server's `Retry-After` so a Temporal
  * activity can set `nextRetryDelay`. It never holds the API key.
  */
-export class ArizeApiError extends Error {
+export class ArizeApiError extends ApiError {
   override readonly name = 'ArizeApiError';
-  readonly status: number;
-  readonly title: string;
-  readonly detail: string | undefined;
   readonly errorCode: string | undefined;
-  readonly endpoint: string;
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
   readonly attempts: number;
 
   constructor(init: ArizeApiErrorInit) {
-    super(formatMessage(init), init.cause === undefined ? undefined : { cause: init.cause });
-    this.status = init.status;
-    this.title = init.title;
-    this.detail = init.detail;
+    super('Arize', init, init.attempts && init.attempts > 1 ? ` (after ${init.attempts} attempts)` : '');
     this.errorCode = init.errorCode;
-    this.endpoint = init.endpoint;
-    this.retryable = init.retryable;
-    this.retryAfterMs = init.retryAfterMs;
     this.attempts = init.attempts ?? 1;
   }
 
@@ -80,11 +60,4 @@ export class ArizeApiError extends Error {
       cause: this.cause,
     };
   }
-}
-
-function formatMessage(init: ArizeApiErrorInit): string {
-  const status = init.status === 0 ? '' : ` ${init.status}`;
-  const detail = init.detail && init.detail !== init.title ? `: ${init.detail}` : '';
-  const attempts = init.attempts && init.attempts > 1 ? ` (after ${init.attempts} attempts)` : '';
-  return `Arize ${init.endpoint} failed:${status} ${init.title}${detail}${attempts}`;
 }

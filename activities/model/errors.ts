@@ -4,6 +4,7 @@
  * Temporal with the server's `Retry-After` as the next attempt's delay.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { ApiError, type ApiErrorInit } from '../shared/api-error';
 
 /** Codes the client sets itself; otherwise `code` is the provider's `error.code`, if any. */
 export const MODEL_ERROR_CODES = {
@@ -44,25 +45,15 @@ export class ModelConfigError extends Error {
 }
 
 /** Fields of a {@link ModelApiError}; `message` is built from them. */
-export interface ModelApiErrorInit {
-  /** HTTP status, or 0 when no response arrived (network error, timeout) or nothing was sent. */
-  status: number;
-  title: string;
-  detail?: string | undefined;
+export interface ModelApiErrorInit extends ApiErrorInit {
   /** The provider's `error.code` (e.g. `rate_limit_exceeded`), or one of {@link MODEL_ERROR_CODES}. */
   code?: string | undefined;
   /** The provider's `error.type` (e.g. `invalid_request_error`). */
   errorType?: string | undefined;
-  /** Method and path, e.g. `POST /chat/completions`. */
-  endpoint: string;
   /** The model asked for. */
   model?: string | undefined;
-  retryable: boolean;
-  /** From `retry-after-ms`, else `Retry-After` (seconds or an HTTP-date). */
-  retryAfterMs?: number | undefined;
   /** The provider's `x-request-id`, for support tickets. */
   requestId?: string | undefined;
-  cause?: unknown;
 }
 
 /**
@@ -70,39 +61,20 @@ export interface ModelApiErrorInit {
  * the contract, or a tool call with unparseable arguments. `retryable` is true for 429 (except an
  * exhausted quota), 408, 5xx, network errors and timeouts. It never holds the API key.
  */
-export class ModelApiError extends Error {
+export class ModelApiError extends ApiError {
   override readonly name = 'ModelApiError';
-  readonly status: number;
-  readonly title: string;
-  readonly detail: string | undefined;
   readonly code: string | undefined;
   readonly errorType: string | undefined;
-  readonly endpoint: string;
   readonly model: string | undefined;
-  readonly retryable: boolean;
-  readonly retryAfterMs: number | undefined;
   readonly requestId: string | undefined;
 
   constructor(init: ModelApiErrorInit) {
-    super(formatMessage(init), init.cause === undefined ? undefined : { cause: init.cause });
-    this.status = init.status;
-    this.title = init.title;
-    this.detail = init.detail;
+    super('model', init, init.model ? ` (model ${init.model})` : '');
     this.code = init.code;
     this.errorType = init.errorType;
-    this.endpoint = init.endpoint;
     this.model = init.model;
-    this.retryable = init.retryable;
-    this.retryAfterMs = init.retryAfterMs;
     this.requestId = init.requestId;
   }
-}
-
-function formatMessage(init: ModelApiErrorInit): string {
-  const status = init.status === 0 ? '' : ` ${init.status}`;
-  const detail = init.detail && init.detail !== init.title ? `: ${init.detail}` : '';
-  const model = init.model ? ` (model ${init.model})` : '';
-  return `model ${init.endpoint} failed:${status} ${init.title}${detail}${model}`;
 }
 
 /**

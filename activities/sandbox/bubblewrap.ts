@@ -16,26 +16,27 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detectCgroups, type CgroupSupport } from './cgroups';
+import { detectCgroups } from './cgroups';
 import { SandboxError } from './errors';
-import { findExecutable, findUnderUsr, NPROC_SLACK, prlimitArgs, SANDBOX_PATH } from './host-tools';
-import { freshSandboxUid, LocalSandbox, type LaunchPlan, type LaunchRequest, type Launcher } from './local-sandbox';
-import { mergeLimits, type ProvisionOptions, type Sandbox, type SandboxLimits, type SandboxProvider } from './types';
-import { createSandboxDirs, type SandboxDirs, type SandboxOwner } from './workdir';
+import { findExecutable, findUnderUsr, SANDBOX_PATH } from './host-tools';
+import {
+  LocalSandboxProvider,
+  uidDropAndRlimitArgs,
+  type LaunchPlan,
+  type LaunchRequest,
+  type Launcher,
+  type LocalHost,
+  type LocalProviderOptions,
+} from './local-sandbox';
+import { mergeLimits, type SandboxLimits } from './types';
+import type { SandboxDirs, SandboxOwner } from './workdir';
 
-export interface BubblewrapProviderOptions {
+export interface BubblewrapProviderOptions extends LocalProviderOptions {
   /** Path of bwrap; default: found on PATH. */
   bwrapPath?: string;
-  /** Where sandbox directories are created; default: the OS temp dir. */
-  rootDir?: string;
   /** More host paths to bind read-only at the same place (e.g. a toolchain outside /usr). */
   readOnlyPaths?: string[];
-  /** One uid for every sandbox (e.g. 65534); default: a fresh uid per sandbox from SANDBOX_UID_RANGE. */
-  uid?: number;
-  /** Defaults of this provider's sandboxes. */
-  limits?: Partial<SandboxLimits>;
 }
 
 /** Top-level paths that are symlinks into /usr on merged-/usr systems, or directories elsewhere. */
@@ -54,27 +55,14 @@ const ETC_NETWORK = [
 /** The processes bwrap itself keeps in the run's pids cgroup (the monitor and pid 1). */
 const BWRAP_PROCESSES = 2;
 
-interface HostSetup {
+/** setpriv and prlimit are found under /usr, so that they are visible inside. */
+interface HostSetup extends LocalHost {
   bwrap: string;
-  /** Root: drop to the sandbox uid with setpriv (found under /usr, so visible inside). */
-  setpriv: string | null;
-  prlimit: string | null;
-  asRoot: boolean;
 }
 
-export class BubblewrapProvider implements SandboxProvider {
+export class BubblewrapProvider extends LocalSandboxProvider<HostSetup, BubblewrapProviderOptions> {
   readonly name = 'bubblewrap';
   readonly isolation = 'bubblewrap' as const;
-  readonly warnings: string[];
-
-  private constructor(
-    private readonly host: HostSetup,
-    private readonly cgroups: CgroupSupport | null,
-    private readonly options: BubblewrapProviderOptions,
-    warnings: string[],
-  ) {
-    this.warnings = warnings;
-  }
 
   /**
    * Checks that bubblewrap works here (namespaces allowed, the uid drop possible) by running
@@ -116,20 +104,8 @@ export class BubblewrapProvider implements SandboxProvider {
     return new BubblewrapProvider(host, cgroups, options, warnings);
   }
 
-  async provision(opts: ProvisionOptions = {}): Promise<Sandbox> {
-    const limits = mergeLimits(this.options.limits, opts.limits, opts.network === undefined ? undefined : { network: opts.network });
-    const uid = this.options.uid ?? freshSandboxUid();
-    const owner: SandboxOwner | null = this.host.setpriv ? { uid, gid: uid } : null;
-    const dirs = await createSandboxDirs(this.options.rootDir ?? tmpdir(), owner);
-    return new LocalSandbox({
-      dirs,
-      owner,
-      isolation: 'bubblewrap',
-      warnings: this.warnings,
-      limits,
-      cgroups: this.cgroups,
-      launcher: new BubblewrapLauncher(this.host, dirs, owner, this.options.readOnlyPaths ?? []),
-    });
+  protected launcher(dirs: SandboxDirs, owner: SandboxOwner | null): Launcher {
+    return new BubblewrapLauncher(this.host, dirs, owner, this.options.readOnlyPaths ?? []);
   }
 }
 
@@ -158,30 +134,8 @@ class BubblewrapLauncher implements Launcher {
       ...Object.entries(guestEnv).flatMap(([name, value]) => ['--setenv', name, value]),
       '--',
     ];
-    const inner: string[] = [];
-    if (this.host.setpriv && this.owner) {
-      inner.push(
-        this.host.setpriv,
-        `--reuid=${this.owner.uid}`,
-        `--regid=${this.owner.gid}`,
-        '--clear-groups',
-        '--inh-caps=-all',
-        '--bounding-set=-all',
-        '--no-new-privs',
-      );
-    }
-    if (this.host.prlimit) {
-      const pidsCgroup = cgroup?.hasPids ?? false;
-      inner.push(
-        this.host.prlimit,
-        ...prlimitArgs(limits, {
-          // Above the cgroup's limit when there is one, so the cgroup refuses first and its counter shows a fork bomb.
-          ...(this.host.setpriv ? { nproc: limits.maxProcesses + (pidsCgroup ? NPROC_SLACK : 0) } : {}),
-          addressSpace: !(cgroup?.hasMemory ?? false),
-        }),
-        '--',
-      );
-    }
+    // Inside the sandbox: bwrap's --die-with-parent already ends the run with the worker.
+    const inner = uidDropAndRlimitArgs(this.host, this.owner, limits, cgroup);
     // Only a root-owned bwrap and a minimal PATH on the host side: nothing of the worker's env.
     return { argv: [this.host.bwrap, ...args, ...inner, ...command], env: { PATH: SANDBOX_PATH }, cwd: '/' };
   }

@@ -5,52 +5,38 @@
  * dies) in memory and pids cgroups when writable; rlimits via prlimit; wall time, output and
  * cancellation from the parent. It sees the host's filesystem and network: record its warning.
  */
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detectCgroups, type CgroupSupport } from './cgroups';
-import { findExecutable, NPROC_SLACK, prlimitArgs, SANDBOX_PATH } from './host-tools';
-import { freshSandboxUid, LocalSandbox, type LaunchPlan, type LaunchRequest, type Launcher } from './local-sandbox';
-import { mergeLimits, type ProvisionOptions, type Sandbox, type SandboxLimits, type SandboxProvider } from './types';
-import { createSandboxDirs, type SandboxDirs, type SandboxOwner } from './workdir';
+import { detectCgroups } from './cgroups';
+import { findExecutable, SANDBOX_PATH } from './host-tools';
+import {
+  LocalSandboxProvider,
+  uidDropAndRlimitArgs,
+  type LaunchPlan,
+  type LaunchRequest,
+  type Launcher,
+  type LocalHost,
+  type LocalProviderOptions,
+} from './local-sandbox';
+import { mergeLimits, type SandboxLimits } from './types';
+import type { SandboxDirs, SandboxOwner } from './workdir';
 
 /** Every weak sandbox carries this warning; callers must put it in the run record and the worker log. */
 export const WEAK_ISOLATION_WARNING =
   'WEAK ISOLATION: no filesystem or network isolation. The command runs as a plain host process: it can read ' +
   'world-readable host files, reach the network and the worker\'s local services. Install bubblewrap for real isolation.';
 
-export interface WeakProviderOptions {
-  /** Where sandbox directories are created; default: the OS temp dir. */
-  rootDir?: string;
-  /** One uid for every sandbox; default: a fresh uid per sandbox (as root). */
-  uid?: number;
-  limits?: Partial<SandboxLimits>;
+export interface WeakProviderOptions extends LocalProviderOptions {
   /** Why the weak provider is used (e.g. the bubblewrap probe's failure); added to the warnings. */
   reason?: string;
 }
 
-interface WeakHost {
-  setpriv: string | null;
-  prlimit: string | null;
-  asRoot: boolean;
-}
-
-export class WeakProvider implements SandboxProvider {
+export class WeakProvider extends LocalSandboxProvider<LocalHost, WeakProviderOptions> {
   readonly name = 'weak';
   readonly isolation = 'weak' as const;
-  readonly warnings: string[];
-
-  private constructor(
-    private readonly host: WeakHost,
-    private readonly cgroups: CgroupSupport | null,
-    private readonly options: WeakProviderOptions,
-    warnings: string[],
-  ) {
-    this.warnings = warnings;
-  }
 
   static async create(options: WeakProviderOptions = {}): Promise<WeakProvider> {
     const asRoot = process.getuid?.() === 0;
-    const host: WeakHost = { setpriv: asRoot ? findExecutable('setpriv') : null, prlimit: findExecutable('prlimit'), asRoot };
+    const host: LocalHost = { setpriv: asRoot ? findExecutable('setpriv') : null, prlimit: findExecutable('prlimit'), asRoot };
     const warnings = [WEAK_ISOLATION_WARNING];
     if (options.reason) warnings.push(options.reason);
     if (!asRoot) warnings.push('not running as root: the command runs as the worker\'s own user and can change whatever the worker can');
@@ -66,26 +52,14 @@ export class WeakProvider implements SandboxProvider {
     return new WeakProvider(host, cgroups, options, warnings);
   }
 
-  async provision(opts: ProvisionOptions = {}): Promise<Sandbox> {
-    const limits = mergeLimits(this.options.limits, opts.limits, opts.network === undefined ? undefined : { network: opts.network });
-    const uid = this.options.uid ?? freshSandboxUid();
-    const owner: SandboxOwner | null = this.host.setpriv ? { uid, gid: uid } : null;
-    const dirs = await createSandboxDirs(this.options.rootDir ?? tmpdir(), owner);
-    return new LocalSandbox({
-      dirs,
-      owner,
-      isolation: 'weak',
-      warnings: this.warnings,
-      limits,
-      cgroups: this.cgroups,
-      launcher: new WeakLauncher(this.host, dirs, owner),
-    });
+  protected launcher(dirs: SandboxDirs, owner: SandboxOwner | null): Launcher {
+    return new WeakLauncher(this.host, dirs, owner);
   }
 }
 
 class WeakLauncher implements Launcher {
   constructor(
-    private readonly host: WeakHost,
+    private readonly host: LocalHost,
     private readonly dirs: SandboxDirs,
     private readonly owner: SandboxOwner | null,
   ) {}
@@ -95,30 +69,8 @@ class WeakLauncher implements Launcher {
   }
 
   plan({ command, limits, env, cwd, cgroup }: LaunchRequest): LaunchPlan {
-    const argv: string[] = [];
-    if (this.host.setpriv && this.owner) {
-      argv.push(
-        this.host.setpriv,
-        `--reuid=${this.owner.uid}`,
-        `--regid=${this.owner.gid}`,
-        '--clear-groups',
-        '--inh-caps=-all',
-        '--bounding-set=-all',
-        '--no-new-privs',
-        '--pdeathsig=KILL',
-      );
-    }
-    if (this.host.prlimit) {
-      argv.push(
-        this.host.prlimit,
-        ...prlimitArgs(limits, {
-          ...(this.owner ? { nproc: limits.maxProcesses + (cgroup?.hasPids ? NPROC_SLACK : 0) } : {}),
-          addressSpace: !(cgroup?.hasMemory ?? false),
-        }),
-        '--',
-      );
-    }
-    argv.push(...command);
+    // No bwrap to die with the worker: setpriv's parent-death signal kills the command instead.
+    const argv = [...uidDropAndRlimitArgs(this.host, this.owner, limits, cgroup, ['--pdeathsig=KILL']), ...command];
     const home = this.dirs.workDir;
     return {
       argv,

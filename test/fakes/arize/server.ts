@@ -10,8 +10,8 @@
  * // ... point the client at baseUrl with fake.apiKey ...
  * await fake.stop();
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type * as http from 'node:http';
+import { LoopbackServer, readBody } from '../loopback';
 import type { Experiment, ExperimentRun, Problem, Space } from './api-types';
 import { ANY_ROUTE, FaultPlan, type Fault } from './faults';
 import { HttpProblem, TITLES } from './problem';
@@ -42,8 +42,7 @@ export class ArizeFake {
   private readonly store = new ArizeStore();
   private readonly faults = new FaultPlan();
   private readonly log: RequestLogEntry[] = [];
-  private readonly stopping = new AbortController();
-  private server: http.Server | undefined;
+  private readonly server = new LoopbackServer('ArizeFake', (req, res) => this.handle(req, res));
 
   constructor(options: { apiKey?: string } = {}) {
     this.apiKey = options.apiKey ?? FAKE_API_KEY;
@@ -51,28 +50,12 @@ export class ArizeFake {
 
   /** Listens on 127.0.0.1 on an ephemeral port. */
   async start(): Promise<{ baseUrl: string }> {
-    if (this.server) throw new Error('ArizeFake already started');
-    const server = http.createServer((req, res) => {
-      this.handle(req, res).catch(() => req.socket.destroy());
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
-    return { baseUrl: `http://127.0.0.1:${port}` };
+    return { baseUrl: await this.server.start() };
   }
 
   /** Closes the server and every connection; pending slow faults give up. */
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   seedSpace(name: string): Space {
@@ -141,7 +124,7 @@ export class ArizeFake {
         req.socket.destroy();
         return;
       case 'slow':
-        if (!(await this.sleep(fault.ms))) return;
+        if (!(await this.server.sleep(fault.ms))) return;
         break;
       default:
         break;
@@ -170,23 +153,6 @@ export class ArizeFake {
     res.writeHead(result.status, { 'content-type': type, ...headers });
     res.end(JSON.stringify(result.body));
   }
-
-  /** Resolves true after `ms`, or false at once if the fake stops meanwhile. */
-  private sleep(ms: number): Promise<boolean> {
-    const signal = this.stopping.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const onStop = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onStop);
-        resolve(true);
-      }, ms);
-      signal.addEventListener('abort', onStop, { once: true });
-    });
-  }
 }
 
 function problemResult(err: unknown): RouteResult {
@@ -194,10 +160,4 @@ function problemResult(err: unknown): RouteResult {
     err instanceof HttpProblem ? err : new HttpProblem(500, TITLES[500] ?? '', err instanceof Error ? err.message : String(err));
   const body: Problem = { status: problem.status, title: problem.title, ...(problem.detail === undefined ? {} : { detail: problem.detail }) };
   return { status: problem.status, body };
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -10,8 +10,8 @@
  * // ... createModelClient({ baseUrl, apiKey: fake.apiKey }) ...
  * await fake.stop();
  */
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type * as http from 'node:http';
+import { LoopbackServer, readBody } from '../loopback';
 
 /** The key the fake accepts unless another is given (shaped like a real one, to test redaction). */
 export const FAKE_LLM_API_KEY = 'sk-fake-llm-0123456789abcdefSECRET';
@@ -89,9 +89,8 @@ export class LlmFake {
   private readonly replies: ScriptedReply[] = [];
   private readonly faults: LlmFault[] = [];
   private readonly log: LlmRequestLogEntry[] = [];
-  private readonly stopping = new AbortController();
+  private readonly server = new LoopbackServer('LlmFake', (req, res) => this.handle(req, res));
   private responder: Responder = defaultResponder;
-  private server: http.Server | undefined;
   private counter = 0;
 
   constructor(options: { apiKey?: string } = {}) {
@@ -100,28 +99,12 @@ export class LlmFake {
 
   /** Listens on 127.0.0.1 on an ephemeral port; `baseUrl` ends in `/v1`. */
   async start(): Promise<{ baseUrl: string }> {
-    if (this.server) throw new Error('LlmFake already started');
-    const server = http.createServer((req, res) => {
-      this.handle(req, res).catch(() => req.socket.destroy());
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
-    return { baseUrl: `http://127.0.0.1:${port}/v1` };
+    return { baseUrl: `${await this.server.start()}/v1` };
   }
 
-  /** Closes the server and every connection; pending slow faults give up. */
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    const server = this.server;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  /** Closes the server and every connection; pending slow faults and delayed replies give up. */
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   /** Queues replies, used in order before the responder. */
@@ -214,14 +197,14 @@ export class LlmFake {
         res.writeHead(200, { 'content-type': 'application/json' }).end(fault.body);
         return;
       case 'slow':
-        if (!(await this.sleep(fault.ms))) return;
+        if (!(await this.server.sleep(fault.ms))) return;
         break;
       default:
         break;
     }
 
     const reply = this.replies.shift() ?? this.responder(body);
-    if (reply.delayMs !== undefined && !(await this.sleep(reply.delayMs))) return;
+    if (reply.delayMs !== undefined && !(await this.server.sleep(reply.delayMs))) return;
     return send(res, entry, 200, this.completion(body, reply), { 'x-request-id': `req_fake_${this.counter}` });
   }
 
@@ -266,23 +249,6 @@ export class LlmFake {
         : {}),
     };
   }
-
-  /** Resolves true after `ms`, or false at once when the fake stops. */
-  private sleep(ms: number): Promise<boolean> {
-    const signal = this.stopping.signal;
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onStop);
-        resolve(true);
-      }, ms);
-      const onStop = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      signal.addEventListener('abort', onStop, { once: true });
-    });
-  }
 }
 
 function apiError(message: string, type: string, code: string | null) {
@@ -302,10 +268,4 @@ function parseJson(text: string): ChatRequestBody | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
