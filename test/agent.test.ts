@@ -270,6 +270,16 @@ test("a model 429 waits for Retry-After and retries the turn alone: no tool runs
   expect(requestsByTurn('limited').get(1)).toBe(2);
 });
 
+test('a model error that retrying cannot fix ends the run with the reason and the attempts', async () => {
+  fake.fault({ kind: 'status', status: 400, message: 'context too long' });
+  const { byId } = await runExperiment('rejected', [{ id: 'rejected', input: [1, 2] }]);
+  const run = byId.get('rejected')!;
+  expect(run.error).toMatch(/^turn 1 failed: ModelRejected: .*400.*context too long/);
+  expect(run.agent).toMatchObject({ stopReason: 'error', turns: 0 });
+  expect(run.steps).toEqual([expect.objectContaining({ name: 'turn 1', attempts: 1 })]);
+  expect(requestsByTurn('rejected').get(1)).toBe(1);
+});
+
 test('a worker SIGKILLed mid-conversation: the next worker resumes at the in-flight turn, no completed call repeated', async () => {
   const taskQueue = 'agent-crash';
   const workerA = await startAgentWorker('worker A', taskQueue);

@@ -3,6 +3,7 @@
  * by itself: it runs inside an activity, so {@link toActivityFailure} hands a retryable error to
  * Temporal with the server's `Retry-After` as the next attempt's delay.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ApiError, type ApiErrorInit } from '../shared/api-error';
 
@@ -107,6 +108,8 @@ export function toActivityFailure(err: unknown): unknown {
   if (err.model !== undefined) details.model = err.model;
   if (err.retryAfterMs !== undefined) details.retryAfterMs = err.retryAfterMs;
   if (err.requestId !== undefined) details.requestId = err.requestId;
+  const attempt = currentAttempt();
+  if (attempt !== undefined) details.attempt = attempt;
   return ApplicationFailure.create({
     type,
     message: err.message,
@@ -115,4 +118,13 @@ export function toActivityFailure(err: unknown): unknown {
     cause: err,
     ...(err.retryable && err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
   });
+}
+
+/** The attempt of the activity this runs in (run records show it); undefined outside an activity. */
+function currentAttempt(): number | undefined {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return undefined;
+  }
 }
