@@ -53,6 +53,15 @@ afterAll(async () => {
   await server?.stop();
 });
 
+test('a worker with a wrong model or sandbox setting refuses to start, naming each variable (exit 2)', async () => {
+  const result = await dxp(['worker'], { DXP_SANDBOX: 'docker', DXP_MODEL_PRICES: '{not json', OPENAI_BASE_URL: 'ftp://x' });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('DXP_SANDBOX must be one of auto, bubblewrap, weak; got "docker"');
+  expect(result.stderr).toContain('DXP_MODEL_PRICES is not JSON');
+  expect(result.stderr).toContain('OPENAI_BASE_URL must be an http(s) URL');
+  expect(result.stdout).not.toContain('dxp worker on');
+});
+
 test('a wrong spec is refused before anything starts, naming each field (exit 2)', async () => {
   const spec = writeSpec('bad', { name: 'bad', dataset: { path: 'x.csv' }, task: 'echo', concurrency: -1, repetitions: 'many' });
   const result = await dxp(['run', spec]);

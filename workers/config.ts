@@ -4,6 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { modelConfigFromEnv } from '../activities/model/config';
+import { sandboxModeFromEnv } from '../activities/sandbox/from-env';
 import { DEFAULT_TASK_QUEUE } from '../workflows/experiment-contract';
 import { durationSchema } from '../workflows/spec';
 
@@ -52,8 +54,11 @@ export interface WorkerFlags {
 
 export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const parsed = workerEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(`worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  // Model and sandbox settings are read on first use; a wrong one still stops the worker here, at start.
+  const problems = [modelSettingsProblem(env), sandboxSettingsProblem(env)].filter((p): p is string => p !== undefined);
+  if (!parsed.success || problems.length > 0) {
+    const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`worker configuration: ${[...issues, ...problems].join('; ')}`);
   }
   const e = parsed.data;
   const tasks = flags.tasks ?? e.DXP_TASKS;
@@ -81,6 +86,24 @@ export function defaultModelTaskQueue(taskQueue: string): string {
   return `${taskQueue}-model`;
 }
 
+function modelSettingsProblem(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    modelConfigFromEnv(env);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.replace(/^model configuration: /, '');
+  }
+}
+
+function sandboxSettingsProblem(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    sandboxModeFromEnv(env);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** Variables the worker reads: docker-compose.yml is checked against this list. */
 export const WORKER_ENV_VARS = [
   ...Object.keys(workerEnvSchema.shape),
@@ -95,4 +118,9 @@ export const WORKER_ENV_VARS = [
   'ARIZE_API_KEY',
   'ARIZE_BASE_URL',
   'ARIZE_SPACE',
+  'OPENAI_BASE_URL',
+  'OPENAI_API_KEY',
+  'DXP_MODEL',
+  'DXP_MODEL_PRICES',
+  'DXP_SANDBOX',
 ] as const;
