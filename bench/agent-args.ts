@@ -1,4 +1,5 @@
 /** Command-line options of the agent-loop benchmark. */
+import { nonNegative, parseFlags, positiveInt, serverDbFlag } from './cli-args';
 
 export interface AgentOptions {
   /** Examples of the main scenario. */
@@ -27,75 +28,25 @@ export const AGENT_USAGE =
 /** Accepts `--flag value` and `--flag=value`; exits after printing usage on --help. */
 export function parseAgentArgs(argv: string[]): AgentOptions {
   const opts: AgentOptions = { n: 50, c: 10, turns: 5, latencyMs: 200, storm: true, stormN: 20, stormRate: 0.3, retryAfterS: 1, serverDb: 'file' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--n':
-        opts.n = positiveInt(flag, value());
-        break;
-      case '--c':
-        opts.c = positiveInt(flag, value());
-        break;
-      case '--turns':
-        opts.turns = positiveInt(flag, value());
-        break;
-      case '--latency-ms':
-        opts.latencyMs = nonNegative(flag, value());
-        break;
-      case '--storm':
-        opts.storm = true;
-        break;
-      case '--no-storm':
-        opts.storm = false;
-        break;
-      case '--storm-n':
-        opts.stormN = positiveInt(flag, value());
-        break;
-      case '--storm-rate': {
-        const rate = nonNegative(flag, value());
-        // At 1 every attempt is refused: the pipeline would only wait out its retries.
-        if (rate >= 1) throw new Error(`${flag}: expected a share below 1, got ${rate}`);
-        opts.stormRate = rate;
-        break;
-      }
-      case '--retry-after-s':
-        opts.retryAfterS = nonNegative(flag, value());
-        break;
-      case '--server-db': {
-        const v = value();
-        if (v !== 'file' && v !== 'memory') throw new Error(`--server-db: expected file or memory, got '${v}'`);
-        opts.serverDb = v;
-        break;
-      }
-      case '-h':
-      case '--help':
-        console.log(AGENT_USAGE);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown argument '${arg}' (try --help)`);
-    }
-  }
+  parseFlags(argv, AGENT_USAGE, {
+    '--n': (value, flag) => (opts.n = positiveInt(flag, value())),
+    '--c': (value, flag) => (opts.c = positiveInt(flag, value())),
+    '--turns': (value, flag) => (opts.turns = positiveInt(flag, value())),
+    '--latency-ms': (value, flag) => (opts.latencyMs = nonNegative(flag, value())),
+    '--storm': () => (opts.storm = true),
+    '--no-storm': () => (opts.storm = false),
+    '--storm-n': (value, flag) => (opts.stormN = positiveInt(flag, value())),
+    '--storm-rate': (value, flag) => {
+      const rate = nonNegative(flag, value());
+      // At 1 every attempt is refused: the pipeline would only wait out its retries.
+      if (rate >= 1) throw new Error(`${flag}: expected a share below 1, got ${rate}`);
+      opts.stormRate = rate;
+    },
+    '--retry-after-s': (value, flag) => (opts.retryAfterS = nonNegative(flag, value())),
+    '--server-db': (value, flag) => (opts.serverDb = serverDbFlag(flag, value())),
+  });
   // Checked here so a bad value fails before the server starts, not inside parseSpec.
   if (opts.c > 1000) throw new Error('--c: the experiment spec allows at most 1000');
   if (opts.turns > 500) throw new Error('--turns: the experiment spec allows at most 500 turns');
   return opts;
-}
-
-function positiveInt(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got '${text}'`);
-  return n;
-}
-
-function nonNegative(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${flag}: expected a number >= 0, got '${text}'`);
-  return n;
 }

@@ -4,21 +4,13 @@
  * no retry logic: a model error (a 429 included) ends that example, as it would in a loop that
  * does not handle it. No timeouts, heartbeats, history or records either.
  */
-import { performance } from 'node:perf_hooks';
 import type { ChatMessage, ChatTool } from '../activities/model/schemas';
 import type { AgentDefinition, ToolContext } from '../activities/tasks/agent';
-import type { ExampleView } from '../activities/tasks/define';
-import { latencyOf, type Latency } from './figures';
-import { rssSampler } from './process-stats';
+import { latencyOf, type RunFigures } from './figures';
+import { exampleView, firstAttemptContext, runInProcess } from './in-process';
 
-export interface BaselineResult {
+export interface BaselineResult extends RunFigures {
   runner: 'baseline';
-  examples: number;
-  concurrency: number;
-  wallMs: number;
-  examplesPerSec: number;
-  latencyMs: Latency;
-  rss: { baselineMb: number; peakMb: number; samples: number };
   succeeded: number;
   failed: number;
   /** Model turns that got an answer, over every example. */
@@ -35,15 +27,13 @@ export async function runBaseline(agent: AgentDefinition, rows: Record<string, u
     function: { name, description: tool.description, parameters: tool.parameters },
   }));
   const maxTurns = agent.maxTurns ?? 10;
-  const latencies: number[] = [];
   const failures: Record<string, number> = {};
   let succeeded = 0;
   let turns = 0;
-  let next = 0;
 
   /** One conversation: turn, tool calls, turn, ... until an answer. */
   const converse = async (row: Record<string, unknown>): Promise<void> => {
-    const view: ExampleView = { id: String(row.id), input: row.input, expected: row.expected ?? null, metadata: {}, row };
+    const view = exampleView(row);
     const opening = agent.prompt(view);
     const messages: ChatMessage[] = [
       ...(agent.system ? [{ role: 'system' as const, content: agent.system }] : []),
@@ -68,7 +58,7 @@ export async function runBaseline(agent: AgentDefinition, rows: Record<string, u
         calls.map(async (call) => {
           const tool = agent.tools?.[call.function.name];
           if (!tool) return `error: unknown tool '${call.function.name}'`;
-          const ctx: ToolContext = { ...toolContext(view, signal), turn, callId: call.id };
+          const ctx: ToolContext = { ...firstAttemptContext(view, signal, 'the benchmark tools use no sandbox'), turn, callId: call.id };
           const value: unknown = await tool.run(call.parsedArguments, ctx);
           return typeof value === 'string' ? value : JSON.stringify(value);
         }),
@@ -78,26 +68,15 @@ export async function runBaseline(agent: AgentDefinition, rows: Record<string, u
     throw new Error(`turn limit (${maxTurns}) reached without an answer`);
   };
 
-  const sampler = rssSampler();
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(c, rows.length) }, async () => {
-      while (next < rows.length) {
-        const row = rows[next++] as Record<string, unknown>;
-        const start = performance.now();
-        try {
-          await converse(row);
-          succeeded++;
-        } catch (err) {
-          const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-          failures[reason] = (failures[reason] ?? 0) + 1;
-        }
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  const wallMs = performance.now() - t0;
-  const rss = sampler.stop();
+  const { wallMs, latencies, rss } = await runInProcess(rows, c, async (row) => {
+    try {
+      await converse(row);
+      succeeded++;
+    } catch (err) {
+      const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+      failures[reason] = (failures[reason] ?? 0) + 1;
+    }
+  });
   return {
     runner: 'baseline',
     examples: rows.length,
@@ -111,10 +90,4 @@ export async function runBaseline(agent: AgentDefinition, rows: Record<string, u
     turns,
     failures,
   };
-}
-
-/** The context a tool's first attempt gets in the pipeline, minus the durable parts (no heartbeats, no resume). */
-function toolContext(view: ExampleView, signal: AbortSignal): Omit<ToolContext, 'turn' | 'callId'> {
-  const sandbox = () => Promise.reject(new Error('the benchmark tools use no sandbox'));
-  return { ...view, example: view, repetition: 1, outputs: {}, attempt: 1, resumeFrom: undefined, heartbeat: () => undefined, signal, sandbox };
 }

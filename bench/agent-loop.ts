@@ -10,16 +10,16 @@
  * Prints the tables and writes every figure to bench/results/agent-latest.json.
  * This file only runs the scenarios; each step lives in its own module next to it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parseAgentArgs } from './agent-args';
 import { agentHeader, AGENT_FORMULAS, steadyReport, stormReport } from './agent-report';
 import { writeAgentResults } from './agent-results-file';
 import { runScenario, type ScenarioResult } from './agent-scenario';
-import { fmt } from './report';
+import { bundleWorkflows, finishBench, runMain } from './bench-main';
 
 async function main(): Promise<void> {
   const startRss = process.memoryUsage().rss;
@@ -30,10 +30,7 @@ async function main(): Promise<void> {
   const benchStart = performance.now();
   console.log(agentHeader(opts, startRss, workDir));
 
-  // Bundled once and shared: bundling takes seconds and is not part of either runner's cost.
-  const t = performance.now();
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
-  console.log(`workflow bundle built in ${fmt((performance.now() - t) / 1000, 1)} s`);
+  const workflowBundle = await bundleWorkflows();
 
   const scenarios: ScenarioResult[] = [];
   scenarios.push(await runScenario({ label: 'steady', n: opts.n, rate429: 0 }, opts, workDir, workflowBundle));
@@ -41,18 +38,7 @@ async function main(): Promise<void> {
 
   for (const s of scenarios) console.log(s.rate429 > 0 ? stormReport(s, opts) : steadyReport(s));
   console.log(AGENT_FORMULAS);
-  const totalSeconds = (performance.now() - benchStart) / 1000;
-  console.log(`bench total ${fmt(totalSeconds, 1)} s`);
-
-  const outFile = writeAgentResults(opts, startRss, totalSeconds, scenarios);
-  console.log(`figures written to ${outFile}`);
-  rmSync(workDir, { recursive: true, force: true });
+  finishBench(benchStart, workDir, (totalSeconds) => writeAgentResults(opts, startRss, totalSeconds, scenarios));
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

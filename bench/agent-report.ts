@@ -73,36 +73,22 @@ export function stormReport(s: ScenarioResult, opts: AgentOptions): string {
   out.push(
     `\n== agent loop, 429 storm (N=${s.n}, C=${p.concurrency}, ${s.turns} turns; ${Math.round(s.rate429 * 100)}% of model requests answered 429 at once with Retry-After: ${opts.retryAfterS}) ==`,
   );
-  const requests = (r: ScenarioResult['pipeline'] | ScenarioResult['baseline']): string => `${r.model.requests} (${r.model.answered} ok + ${r.model.rateLimited} 429)`;
+  const row = (runner: string, succeeded: number, failed: number, r: ScenarioResult['pipeline'] | ScenarioResult['baseline']): string[] => [
+    runner,
+    `${succeeded}/${s.n}`,
+    String(failed),
+    `${r.model.requests} (${r.model.answered} ok + ${r.model.rateLimited} 429)`,
+    String(s.needed.modelRequests),
+    String(r.model.turnsAnsweredTwice),
+    String(r.tools.executions),
+    String(s.needed.toolExecutions),
+    String(r.tools.callsRunTwice),
+    fmt(r.wallMs / 1000, 2),
+  ];
   out.push(
     table(
       ['runner', 'examples ok', 'failed', 'model requests', 'min needed', 'turns paid twice', 'tool executions', 'needed', 'tool calls run twice', 'wall s'],
-      [
-        [
-          'pipeline',
-          `${p.summary.succeeded}/${s.n}`,
-          String(p.summary.failed),
-          requests(p),
-          String(s.needed.modelRequests),
-          String(p.model.turnsAnsweredTwice),
-          String(p.tools.executions),
-          String(s.needed.toolExecutions),
-          String(p.tools.callsRunTwice),
-          fmt(p.wallMs / 1000, 2),
-        ],
-        [
-          'in-process loop, no retries',
-          `${b.succeeded}/${s.n}`,
-          String(b.failed),
-          requests(b),
-          String(s.needed.modelRequests),
-          String(b.model.turnsAnsweredTwice),
-          String(b.tools.executions),
-          String(s.needed.toolExecutions),
-          String(b.tools.callsRunTwice),
-          fmt(b.wallMs / 1000, 2),
-        ],
-      ],
+      [row('pipeline', p.summary.succeeded, p.summary.failed, p), row('in-process loop, no retries', b.succeeded, b.failed, b)],
     ),
   );
   out.push(

@@ -3,6 +3,7 @@
  * pipeline and the pool are measured the same way.
  */
 import type { Options } from './args';
+import type { CpuFigures } from './dev-server';
 
 export interface Latency {
   p50: number;
@@ -11,18 +12,22 @@ export interface Latency {
   mean: number;
 }
 
-export interface RunnerResult {
-  runner: 'pipeline' | 'pool';
+/** What every runner of both benchmarks measures. */
+export interface RunFigures {
   examples: number;
   concurrency: number;
   wallMs: number;
   examplesPerSec: number;
-  /** wallMs * C / N - task's own ms. */
-  overheadPerExampleMs: number;
-  /** Per example, as the runner sees it (pipeline: RunRecord.durationMs; pool: around each call). */
+  /** Per example, as the runner sees it (pipeline: RunRecord.durationMs; in-process: around each call). */
   latencyMs: Latency;
   /** RSS of this process (the pipeline's worker runs in it). */
   rss: { baselineMb: number; peakMb: number; samples: number };
+}
+
+export interface RunnerResult extends RunFigures {
+  runner: 'pipeline' | 'pool';
+  /** wallMs * C / N - task's own ms. */
+  overheadPerExampleMs: number;
   failed: number;
   pipeline?: PipelineExtras;
 }
@@ -32,8 +37,7 @@ export interface PipelineExtras {
   experimentName: string;
   serverDb: Options['serverDb'];
   serverStartMs: number;
-  /** CPU seconds used during the experiment (start → result), and the machine's load. */
-  cpu: { benchProcessS: number; devServerS: number | null; wallS: number; cores: number; loadAvg1Before: number; loadAvg1After: number };
+  cpu: CpuFigures;
   /** Children between StartChildWorkflowExecutionInitiated and their runFinished signal, over the run. */
   inFlight: { timeWeightedMean: number; max: number } | null;
   /** Parent reaction: a runFinished signal → the next StartChildWorkflowExecutionInitiated (while runs remain to start). */

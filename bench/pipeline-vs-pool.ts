@@ -8,12 +8,13 @@
  * Prints a table per task and writes every figure to bench/results/latest.json.
  * This file only runs the loop; each step lives in its own module next to it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parseArgs } from './args';
+import { bundleWorkflows, finishBench, runMain } from './bench-main';
 import type { BenchTask } from './bench-tasks';
 import { writeDataset } from './dataset';
 import type { RunnerResult } from './figures';
@@ -32,15 +33,12 @@ async function main(): Promise<void> {
 
   const { datasetPath, poolRows } = writeDataset(workDir, opts.n);
 
-  // Bundled once and shared: bundling takes seconds and is not part of either runner's cost.
-  let t = performance.now();
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
-  console.log(`workflow bundle built in ${fmt((performance.now() - t) / 1000, 1)} s`);
+  const workflowBundle = await bundleWorkflows();
 
   const byTask: { task: BenchTask; results: RunnerResult[] }[] = [];
   for (const task of opts.tasks) {
     process.stdout.write(`[${task.key}] pipeline `);
-    t = performance.now();
+    const t = performance.now();
     const pipeline = await runPipeline(task, datasetPath, opts.n, opts.c, workDir, workflowBundle, opts.serverDb);
     console.log(`done in ${fmt((performance.now() - t) / 1000, 1)} s (experiment ${fmt(pipeline.wallMs / 1000, 1)} s)`);
     process.stdout.write(`[${task.key}] pool `);
@@ -51,18 +49,7 @@ async function main(): Promise<void> {
 
   for (const { task, results } of byTask) console.log(report(task, results));
   console.log(FORMULAS);
-  const totalSeconds = (performance.now() - benchStart) / 1000;
-  console.log(`bench total ${fmt(totalSeconds, 1)} s`);
-
-  const outFile = writeResultsFile({ opts, startRss, totalSeconds, byTask });
-  console.log(`figures written to ${outFile}`);
-  rmSync(workDir, { recursive: true, force: true });
+  finishBench(benchStart, workDir, (totalSeconds) => writeResultsFile({ opts, startRss, totalSeconds, byTask }));
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -2,10 +2,10 @@
  * The trigger script as a user runs it: `node bin/dxp.js ...` processes against a real dev
  * server and a worker process.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DevServer } from '../client/dev-server';
+import { runDxp, type CliResult } from './helpers/cli';
 import { killAllWorkerProcesses, PROJECT_ROOT, readLedger, startWorkerProcess, waitFor } from './helpers/processes';
 import { startTestServer, tempDir, workflowBundleFile, writeJsonl } from './helpers/temporal';
 
@@ -14,25 +14,8 @@ let dir: string;
 let bundle: string;
 const taskQueue = 'cli-test';
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function dxp(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'dxp.js'), ...args], {
-      cwd: dir,
-      env: { ...process.env, TEMPORAL_ADDRESS: server.address, DXP_TASK_QUEUE: taskQueue, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runDxp(args, { cwd: dir, env: { ...process.env, TEMPORAL_ADDRESS: server.address, DXP_TASK_QUEUE: taskQueue, ...env } });
 }
 
 function writeSpec(name: string, spec: Record<string, unknown>): string {

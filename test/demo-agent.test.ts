@@ -3,13 +3,13 @@
  * scripted model, real bubblewrap sandboxes running python3. Checked from the run records in the
  * local store and from the scripted model's log of what the model was sent.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DevServer } from '../client/dev-server';
 import { readStoredRuns } from '../client/commands/demo-agent';
 import { startScriptedModel } from '../examples/agent/scripted-model';
 import type { RunRecord } from '../workflows/records';
+import { runDxp, type CliResult } from './helpers/cli';
 import { PROJECT_ROOT } from './helpers/processes';
 import { startTestServer, tempDir } from './helpers/temporal';
 
@@ -25,24 +25,12 @@ interface Problem {
 
 let dir: string;
 let server: DevServer;
-let demo: { code: number | null; stdout: string; stderr: string };
+let demo: CliResult;
 let byId: Map<string, RunRecord>;
 const problems: Problem[] = readFileSync(PROBLEMS, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((line) => JSON.parse(line) as Problem);
-
-function runDemo(env: NodeJS.ProcessEnv): Promise<typeof demo> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'dxp.js'), 'demo', '--agent', '--no-keep'], { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 beforeAll(async () => {
   dir = tempDir('dxp-demo-agent-');
@@ -55,7 +43,7 @@ beforeAll(async () => {
   };
   // Offline: whatever model this machine is configured for, the demo must use the scripted one.
   for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'DXP_MODEL', 'DXP_MODEL_PRICES']) delete env[name];
-  demo = await runDemo(env);
+  demo = await runDxp(['demo', '--agent', '--no-keep'], { cwd: dir, env });
   const name = /Experiment (agent-demo-\S+) started/.exec(demo.stdout)?.[1];
   if (demo.code !== 0 || !name) throw new Error(`dxp demo --agent failed (exit ${demo.code}):\n${demo.stdout}\n${demo.stderr}`);
   byId = new Map(readStoredRuns(join(dir, 'data'), name).map((r) => [r.exampleId, r]));

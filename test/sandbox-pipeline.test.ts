@@ -3,7 +3,7 @@
  * pipeline in `ctx.sandbox()`, a cancel reaching a sandboxed process, auto-heartbeat of long steps,
  * and the weak fallback's warning in the run record. A real dev server and real workers.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -18,6 +18,7 @@ import type { RunRecord } from '../workflows/records';
 import type { ExperimentSpecInput } from '../workflows/spec';
 import sandboxTasks, { type ProgramOutput, type SandboxLedgerEntry } from './fixtures/sandbox-tasks';
 import { killAllWorkerProcesses, PROJECT_ROOT, startWorkerProcess, waitFor } from './helpers/processes';
+import { connectProgram, ifIsolated } from './helpers/sandbox';
 import { connectTestClient, startTestServer, startTestWorker, tempDir, workflowBundleFile, writeJsonl, type RunningWorker } from './helpers/temporal';
 
 const MB = 1024 * 1024;
@@ -26,15 +27,7 @@ const CANARY_VALUE = `canary-${process.pid}-${Date.now()}-secret`;
 const taskQueue = 'sandbox-pipeline-test';
 const savedEnv = { ledger: process.env.DXP_TEST_LEDGER, sandbox: process.env.DXP_SANDBOX };
 
-function bwrapWorks(): boolean {
-  const probe = spawnSync('bwrap', ['--unshare-pid', '--unshare-net', '--ro-bind', '/', '/', '--', 'true'], { timeout: 5_000 });
-  return probe.status === 0;
-}
-const isolated = bwrapWorks();
-if (!isolated && process.env.DXP_REQUIRE_SANDBOX !== '1') {
-  console.warn('sandbox-pipeline.test: bwrap does not work here (run scripts/setup.sh as root): skipping the hostile-code test');
-}
-const testIsolated = isolated || process.env.DXP_REQUIRE_SANDBOX === '1' ? test : test.skip;
+const testIsolated = ifIsolated(test, 'sandbox-pipeline.test', 'the hostile-code test');
 
 let server: DevServer;
 let client: Client;
@@ -115,24 +108,12 @@ const python = (code: string) => ['python3', '-c', code];
 testIsolated('hostile programs from the dataset are contained in ctx.sandbox(), benign rows succeed, the worker carries on', async () => {
   const marker = `dxp-orphan-${process.pid}-${Date.now()}`;
   const hostFile = join(dir, 'escaped.txt');
-  const connect = (host: string, port: number) =>
-    [
-      'import socket',
-      's = socket.socket()',
-      's.settimeout(2)',
-      'try:',
-      `    s.connect((${JSON.stringify(host)}, ${port}))`,
-      '    s.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n")',
-      '    print("CONNECTED", s.recv(200))',
-      'except OSError as e:',
-      '    print("FAILED", e)',
-    ].join('\n');
   const rows = [
     { id: 'fork-bomb', argv: python('import os\nwhile True:\n    try: os.fork()\n    except OSError: pass'), limits: { maxProcesses: 32, wallTimeMs: 8_000 } },
     { id: 'memory-hog', argv: python(`x = bytearray(${128 * MB})\nx[::4096] = b"x" * len(x[::4096])\nprint("survived")`), limits: { memoryBytes: 64 * MB } },
     { id: 'busy-loop', argv: python('while True: pass'), limits: { cpuSeconds: 1, wallTimeMs: 10_000 } },
     { id: 'stdout-flood', argv: python('import sys\nchunk = "x" * 65536\nfor _ in range(1600): sys.stdout.write(chunk)\nsys.stdout.flush()'), limits: { maxOutputBytes: 64 * 1024 } },
-    { id: 'network', argv: python(`${connect('127.0.0.1', hostPort)}\n${connect('1.1.1.1', 80)}`) },
+    { id: 'network', argv: python(`${connectProgram('127.0.0.1', hostPort)}\n${connectProgram('1.1.1.1', 80)}`) },
     { id: 'secrets', argv: ['sh', '-c', 'cat /etc/passwd; echo ---; env; echo ---; cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n"; true'] },
     {
       id: 'double-fork',

@@ -20,21 +20,13 @@ import {
   type Sandbox,
   type SandboxProvider,
 } from '../activities/sandbox';
+import { connectProgram, ifIsolated } from './helpers/sandbox';
 
 const MB = 1024 * 1024;
 const CANARY_NAME = 'DXP_SANDBOX_TEST_CANARY';
 const CANARY_VALUE = `canary-${process.pid}-${Date.now()}`;
 
-function bwrapWorks(): boolean {
-  const probe = spawnSync('bwrap', ['--unshare-pid', '--unshare-net', '--ro-bind', '/', '/', '--', 'true'], { timeout: 5_000 });
-  return probe.status === 0;
-}
-
-const isolated = bwrapWorks();
-if (!isolated && process.env.DXP_REQUIRE_SANDBOX !== '1') {
-  console.warn('sandbox.test: bwrap does not work here (run scripts/setup.sh as root): skipping the bubblewrap suite');
-}
-const describeIsolated = isolated || process.env.DXP_REQUIRE_SANDBOX === '1' ? describe : describe.skip;
+const describeIsolated = ifIsolated(describe, 'sandbox.test', 'the bubblewrap suite');
 
 /** Processes on the host owned by `uid`. */
 function processesOf(uid: number): string[] {
@@ -167,29 +159,16 @@ describeIsolated('bubblewrap sandbox with hostile code', () => {
       await once(server, 'close');
     });
 
-    const connect = (host: string, p: number) =>
-      [
-        'import socket',
-        's = socket.socket()',
-        's.settimeout(2)',
-        'try:',
-        `    s.connect((${JSON.stringify(host)}, ${p}))`,
-        '    s.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n")',
-        '    print("CONNECTED", s.recv(200))',
-        'except OSError as e:',
-        '    print("FAILED", e)',
-      ].join('\n');
-
     test('cannot reach a server on the host loopback, nor an external address', async () => {
-      const local = await sandbox.run(['python3', '-c', connect('127.0.0.1', port)]);
+      const local = await sandbox.run(['python3', '-c', connectProgram('127.0.0.1', port)]);
       expect(local.stdout).toMatch(/^FAILED/);
-      const external = await sandbox.run(['python3', '-c', connect('1.1.1.1', 80)]);
+      const external = await sandbox.run(['python3', '-c', connectProgram('1.1.1.1', 80)]);
       expect(external.stdout).toMatch(/^FAILED/);
       expect(external.durationMs).toBeLessThan(2_500);
     }, 15_000);
 
     test('reaches it when the run allows network (so the test above means something)', async () => {
-      const result = await sandbox.run(['python3', '-c', connect('127.0.0.1', port)], { limits: { network: true } });
+      const result = await sandbox.run(['python3', '-c', connectProgram('127.0.0.1', port)], { limits: { network: true } });
       expect(result.stdout).toContain('host secret');
     }, 15_000);
   });
