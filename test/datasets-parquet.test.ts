@@ -3,8 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { openLocalDataset, type DatasetReader } from '../activities/datasets';
-import type { Example } from '../workflows/records';
 import { localDatasetSchema, type LocalDatasetSpec } from '../workflows/spec';
+import { collect, readAllPages } from './helpers/datasets';
 
 let dir: string;
 
@@ -25,26 +25,6 @@ async function parquet(name: string, columnData: ColumnSource[], rowGroupSize?: 
 
 function open(file: string, spec: Partial<LocalDatasetSpec> = {}): DatasetReader {
   return openLocalDataset({ path: file, ...spec }, dir);
-}
-
-async function collect(iterable: AsyncIterable<Example>): Promise<Example[]> {
-  const out: Example[] = [];
-  for await (const example of iterable) out.push(example);
-  return out;
-}
-
-async function readAllPages(reader: DatasetReader, limit: number): Promise<{ examples: Example[]; pages: number }> {
-  const examples: Example[] = [];
-  let cursor: string | null = null;
-  let pages = 0;
-  do {
-    const page = await reader.readPage(cursor, limit);
-    pages += 1;
-    expect(page.examples.length).toBeLessThanOrEqual(limit);
-    examples.push(...page.examples);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return { examples, pages };
 }
 
 describe('reading Parquet datasets', () => {

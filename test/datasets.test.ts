@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { isSampled, openLocalDataset, planSample, type DatasetReader, type SamplePlan } from '../activities/datasets';
 import type { Example } from '../workflows/records';
 import { sampleSchema, type LocalDatasetSpec, type SampleSpec } from '../workflows/spec';
+import { collect, readAllPages } from './helpers/datasets';
 
 let dir: string;
 
@@ -22,26 +23,6 @@ async function fixture(name: string, content: string | Buffer): Promise<string> 
 
 function open(file: string, spec: Partial<LocalDatasetSpec> = {}): DatasetReader {
   return openLocalDataset({ path: file, ...spec }, dir);
-}
-
-async function collect(iterable: AsyncIterable<Example>): Promise<Example[]> {
-  const out: Example[] = [];
-  for await (const example of iterable) out.push(example);
-  return out;
-}
-
-async function readAllPages(reader: DatasetReader, limit: number): Promise<{ examples: Example[]; pages: number }> {
-  const examples: Example[] = [];
-  let cursor: string | null = null;
-  let pages = 0;
-  do {
-    const page = await reader.readPage(cursor, limit);
-    pages += 1;
-    expect(page.examples.length).toBeLessThanOrEqual(limit);
-    examples.push(...page.examples);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return { examples, pages };
 }
 
 function csvQuote(value: string): string {
