@@ -16,6 +16,7 @@ let client: Client;
 let worker: RunningWorker;
 let dir: string;
 let exampleIds: string[];
+let spaceId: string;
 const taskQueue = 'log-test';
 const saved = { ...process.env };
 
@@ -24,6 +25,7 @@ beforeAll(async () => {
   fake = new ArizeFake();
   const { baseUrl } = await fake.start();
   const space = fake.seedSpace('lab');
+  spaceId = space.id;
   const dataset = fake.seedDataset(space.id, 'prompts', Array.from({ length: 30 }, (_, i) => ({ question: `q${i}`, answer: `a${i}` })));
   exampleIds = dataset.versions[0]!.examples.map((e) => e.id);
   server = await startTestServer();
@@ -40,7 +42,7 @@ afterAll(async () => {
   process.env = saved;
 });
 
-async function log(file: string, opts: Omit<LogCommandOptions, 'dataset'>): Promise<{ code: number; out: string }> {
+async function log(file: string, opts: Omit<LogCommandOptions, 'dataset'> & { dataset?: string }): Promise<{ code: number; out: string }> {
   let out = '';
   const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
   try {
@@ -94,6 +96,32 @@ test('a JSONL without example ids is matched on a dataset column; bad rows are r
   expect(runs).toHaveLength(20);
   expect(runs.find((r) => r.example_id === exampleIds[2])).toMatchObject({ output: '{"text":"r2"}', 'eval.ok.score': 0 });
   await recordHistory(client, 'log/from-jsonl', 'log-experiment.json');
+});
+
+test('a row naming an example the dataset does not have is rejected alone with its row number; the known rows are logged exactly once', async () => {
+  // Arize refuses a whole create/append (422) for one unknown example_id: the row must never reach it.
+  fake.seedDataset(spaceId, 'known-ids', ['ex_000001', 'ex_000002', 'ex_000003'].map((id, i) => ({ id, question: `q${i}` })));
+  const file = join(dir, 'unknown-id.csv');
+  writeFileSync(file, 'example_id,output\nex_000001,90\nex_999999,1\nex_000002,3\n');
+  // The create's answer is lost: the retry must adopt the experiment, not store the rows twice.
+  const faultsBefore = fake.pendingFaults();
+  fake.fault('POST /v2/experiments', { kind: 'commit-then-drop' });
+  const requestsBefore = fake.requestLog().length;
+  const { code, out } = await log(file, { dataset: 'known-ids', name: 'unknown-id' });
+  expect(code).toBe(0);
+  expect(fake.pendingFaults()).toBe(faultsBefore);
+  expect(fake.requestLog().slice(requestsBefore).filter((e) => e.fault === 'commit-then-drop')).toHaveLength(1);
+  expect(out).toMatch(/3 rows read, 2 runs in Arize experiment \S+/);
+  expect(out).toMatch(/1 rows rejected:\n {4}row 2: unknown example_id ex_999999 \(no such example in Arize dataset known-ids\)\n/);
+  const runs = runsOf('unknown-id');
+  expect(runs.map((r) => [r.example_id, r.output])).toEqual([
+    ['ex_000001', '90'],
+    ['ex_000002', '3'],
+  ]);
+  const result = await client.workflow.getHandle('log/unknown-id').result();
+  expect(result).toMatchObject({ rows: 3, rejected: 1, rejections: ['row 2: unknown example_id ex_999999 (no such example in Arize dataset known-ids)'], arize: { uploaded: 2 } });
+  // Nothing refused by Arize along the way: the unknown row was stopped before the upload.
+  expect(fake.requestLog().slice(requestsBefore).filter((e) => e.status === 422)).toEqual([]);
 });
 
 test('a JSON array logs too, and running the same log again attaches instead of duplicating', async () => {
