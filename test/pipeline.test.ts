@@ -237,3 +237,37 @@ test('the Temporal UI can find an experiment, its failed examples and its progre
   const description = await handle.describe();
   expect(await description.staticSummary()).toContain('experiment ui: task demo-calculator');
 });
+
+describe('a dataset with a repeated example id', () => {
+  // Both orders matter: the repeat starting while the first run is in flight (concurrency 10: the
+  // same page), and after it finished (concurrency 1: its workflow id is taken by a closed run).
+  test.each([10, 1])('keeps the first run and fails the repeat with its row (concurrency %i)', async (concurrency) => {
+    const name = `duplicate-ids-c${concurrency}`;
+    const rows = [
+      { id: 'a', input: 'first a' },
+      { id: 'b', input: 'b' },
+      { id: 'a', input: 'second a' },
+    ];
+    const { summary, runs } = await runExperiment(name, rows, { task: 'echo', evaluators: ['exact-match'], concurrency });
+    expect(summary).toMatchObject({ runs: 3, succeeded: 2, failed: 1 });
+    expect(summary.failures).toEqual([expect.objectContaining({ exampleId: 'a', error: expect.stringContaining("duplicate example id 'a': row 3") })]);
+    const ran = runs.filter((r) => r.duplicateRow === undefined);
+    expect(ran.map((r) => [r.exampleId, r.output]).sort()).toEqual([
+      ['a', 'first a'],
+      ['b', 'b'],
+    ]);
+    expect(runs.filter((r) => r.duplicateRow === 3)).toHaveLength(1);
+  });
+
+  test("a malformed row whose row-<n> id is a real row's id does not take that row's run", async () => {
+    const dataset = join(dir, 'malformed-collision.jsonl');
+    // Line 2 is malformed and becomes row-2; line 1 is a real row whose id is row-2.
+    writeFileSync(dataset, '{"id":"row-2","input":"real"}\n{"id": broken\n{"id":"c","input":"c"}\n');
+    const spec = parseSpec({ name: 'malformed-collision', dataset: { path: dataset }, task: 'echo', taskQueue });
+    const { handle } = await startExperiment(client, spec, taskQueue);
+    const summary = await handle.result();
+    expect(summary).toMatchObject({ runs: 3, succeeded: 2, failed: 1 });
+    const runs = storedRuns('malformed-collision');
+    expect(runs.find((r) => r.exampleId === 'row-2' && r.duplicateRow === undefined)?.output).toBe('real');
+  });
+});

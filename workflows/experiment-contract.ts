@@ -32,7 +32,7 @@ export interface Counts {
   started: number;
   succeeded: number;
   failed: number;
-  /** Dataset rows that could not become runs (e.g. a duplicate example id). */
+  /** Of the failed: rows whose example id repeats an earlier row's (their runs never started). */
   skipped: number;
 }
 

@@ -26,6 +26,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ExperimentActivities } from '../activities/experiment-activities';
 import { example } from './example';
 import { exampleWorkflowId } from './experiment-contract';
@@ -33,7 +34,7 @@ import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResul
 import { progressQuery, runFinishedSignal } from './experiment-contract';
 import { renderProgress } from './progress-details';
 import { createResultsFlusher } from './results-flusher';
-import type { RunRecord } from './records';
+import type { Example, RunRecord } from './records';
 import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
 import { DRY_RUN_DEFAULT_COUNT } from './spec';
 
@@ -159,8 +160,10 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   let starting = 0;
   const startRun = ({ example: ex, repetition }: QueuedRun): void => {
     const childId = exampleWorkflowId(experimentId, ex.id, repetition);
-    s.inFlight[childId] = { exampleId: ex.id, repetition };
     s.counts.started++;
+    // A second row with the id of one still running: its workflow id is taken, and the first run must stay tracked.
+    if (childId in s.inFlight) return rejectDuplicate(ex, repetition);
+    s.inFlight[childId] = { exampleId: ex.id, repetition };
     startedThisGeneration++;
     starting++;
     startChild(example, {
@@ -177,15 +180,38 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     })
       .catch((err: unknown) => {
         if (isCancellation(err)) return;
-        // Only a second row with the same example id gets here: its child id is taken.
+        // The id is taken by an earlier row with the same example id whose run has finished.
         delete s.inFlight[childId];
-        s.counts.started--;
-        s.counts.skipped++;
-        log.warn('example skipped: its workflow id is taken (duplicate example id?)', { exampleId: ex.id, error: String(err) });
+        rejectDuplicate(ex, repetition, err);
       })
       .finally(() => {
         starting--;
       });
+  };
+
+  /** A row whose example id repeats an earlier row's: a failed run of its own; the earlier run is kept. */
+  const rejectDuplicate = (ex: Example, repetition: number, startError?: unknown): void => {
+    const row = ex.index + 1;
+    const taken = startError === undefined || startError instanceof WorkflowExecutionAlreadyStartedError;
+    const record: RunRecord = {
+      exampleId: ex.id,
+      repetition,
+      output: null,
+      error: taken
+        ? `duplicate example id '${ex.id}': row ${row} repeats the id of an earlier row, whose run is kept`
+        : `row ${row}: could not start its example workflow: ${String(startError)}`,
+      evaluations: {},
+      steps: [],
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+      workflowId: exampleWorkflowId(experimentId, ex.id, repetition),
+      duplicateRow: row,
+    };
+    s.counts.failed++;
+    if (taken) s.counts.skipped++;
+    firstFailure ??= record;
+    results.add(record);
+    log.warn('example rejected: its id repeats an earlier row', { exampleId: ex.id, row });
   };
 
   try {

@@ -125,6 +125,11 @@ export interface RunRecord {
   durationMs: number;
   /** Temporal workflow id of the example workflow, for finding it in the UI. */
   workflowId: string;
+  /**
+   * Set on the failed run of a row whose example id repeats an earlier row's (1-based row): it
+   * never ran, is stored beside the earlier run, and is not uploaded to Arize (same example).
+   */
+  duplicateRow?: number;
 }
 
 export interface AgentTotals {
@@ -138,8 +143,8 @@ export interface AgentTotals {
 }
 
 /** Key that makes a run unique within an experiment; sinks dedupe on it. */
-export function runKey(run: Pick<RunRecord, 'exampleId' | 'repetition'>): string {
-  return `${run.exampleId}#${run.repetition}`;
+export function runKey(run: Pick<RunRecord, 'exampleId' | 'repetition' | 'duplicateRow'>): string {
+  return `${run.exampleId}#${run.repetition}${run.duplicateRow === undefined ? '' : `#row${run.duplicateRow}`}`;
 }
 
 export interface EvaluatorSummary {

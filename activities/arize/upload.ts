@@ -36,7 +36,8 @@ export class ExperimentNameTakenError extends Error {
 
 export async function uploadRuns(client: ArizeClient, input: UploadInput, opts: { signal?: AbortSignal; onProgress?: () => void } = {}): Promise<UploadResult> {
   const { signal } = opts;
-  let runs = input.runs.map((run) => toArizeRun(run, input.ownerWorkflowId));
+  // A duplicate row's failed run would be a second run of the earlier row's example: kept local only.
+  let runs = input.runs.filter((run) => run.duplicateRow === undefined).map((run) => toArizeRun(run, input.ownerWorkflowId));
   let experimentId = input.arizeExperimentId;
   let reconcile = input.reconcile;
   let appended = 0;
