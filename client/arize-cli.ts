@@ -1,5 +1,5 @@
 /** Arize checks and uploads that the CLI runs itself, with ARIZE_* from its own environment. */
-import { arizeConfigFromEnv, ArizeConfigError, createArizeClient, type ArizeHttpClient } from '../activities/arize';
+import { ArizeApiError, arizeConfigFromEnv, ArizeConfigError, createArizeClient, type ArizeHttpClient } from '../activities/arize';
 import { OWNER_COLUMN } from '../activities/arize/runs';
 import type { ArizeDatasetSpec } from '../workflows/spec';
 import { CliError, EXIT } from './cli-context';
@@ -24,6 +24,8 @@ export async function checkArizeTarget(client: ArizeHttpClient, dataset: ArizeDa
   try {
     resolved = await client.resolveDataset({ dataset: dataset.arize.dataset, ...(space ? { space } : {}) });
   } catch (err) {
+    // No answer at all: the same one line and exit code as every other command that cannot reach Arize.
+    if (err instanceof ArizeApiError && err.status === 0) throw err;
     throw new CliError(`dataset.arize: ${(err as Error).message}`, EXIT.badInput);
   }
   const existing = await client.findExperiment(resolved.id, experimentName);

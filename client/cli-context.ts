@@ -2,18 +2,9 @@
 import type { Client } from '@temporalio/client';
 import { connectionConfigFromEnv, ConfigError, type ConnectionConfig } from './connection-config';
 import { connectClient } from './experiments';
+import { CliError, EXIT } from './exit-codes';
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2, unreachable: 3 } as const;
-
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
+export { CliError, EXIT } from './exit-codes';
 
 export function loadConnectionConfig(): ConnectionConfig {
   try {

@@ -1,18 +1,12 @@
-/** The `dxp` command line: wiring of commands to their modules, and error → exit code. */
-import { Command, InvalidArgumentError } from 'commander';
-import { CliError, EXIT, withClient } from './cli-context';
-import { cancelCommand } from './commands/cancel';
-import { demoCommand } from './commands/demo';
-import { exportCommand, type ExportOptions } from './commands/export';
-import { resultCommand, statusCommand } from './commands/result';
-import { checkPlan, runCommand, type RunOptions } from './commands/run';
-import { defaultDbFile, serverCommand, type ServerOptions } from './commands/server';
-import { logCommand, type LogCommandOptions } from './commands/log';
-import { uploadCommand } from './commands/upload';
-import { watchCommand } from './commands/watch';
-import { workerCommand } from './commands/worker';
-import type { WorkerFlags } from '../workers/config';
-import { SpecError, loadSpecFile } from './spec-file';
+/**
+ * The `dxp` command line: wiring of commands to their modules, and error → exit code.
+ * Each command's module is loaded when that command runs, so `dxp --help` does not pay for the
+ * Temporal client, the worker, webpack or the dataset readers.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CliError, EXIT } from './exit-codes';
+import { oneLineError } from './errors';
+import { packageVersion } from './version';
 
 function port(value: string): number {
   const n = Number(value);
@@ -27,8 +21,28 @@ function withExitCode<A extends unknown[]>(fn: (...args: A) => Promise<number>):
   };
 }
 
+/**
+ * A command's module, loaded when the command runs. `require`, not `import()`: the CommonJS build
+ * compiles either to it, but tsx (a checkout) would hand `import()` to Node's ESM loader.
+ */
+function load<T>(path: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path) as T;
+}
+
+/** Runs `fn` with a connected Temporal client (loaded on demand). */
+async function connected<T>(fn: (client: import('@temporalio/client').Client, config: import('./connection-config').ConnectionConfig) => Promise<T>): Promise<T> {
+  const { withClient } = load<typeof import('./cli-context')>('./cli-context');
+  return withClient(fn);
+}
+
 export function buildProgram(): Command {
-  const program = new Command('dxp').description('Durable AI-agent experiments on Temporal').showHelpAfterError();
+  const program = new Command('dxp')
+    .description('Durable AI-agent experiments on Temporal')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .showHelpAfterError('(add --help for usage)')
+    // Usage errors exit 2 (bad input), help and --version 0; see main().
+    .exitOverride();
 
   program
     .command('run <spec>')
@@ -39,28 +53,77 @@ export function buildProgram(): Command {
     .option('--task-queue <queue>', 'task queue of the workers (default: spec.taskQueue or dxp-experiments)')
     .option('--tasks <module>', 'check task and evaluator names against this task module before starting')
     .action(
-      withExitCode(async (specPath: string, opts: RunOptions) => {
+      withExitCode(async (specPath: string, opts: import('./commands/run').RunOptions) => {
+        const { loadSpecFile } = load<typeof import('./spec-file')>('./spec-file');
+        const { checkPlan, runCommand } = load<typeof import('./commands/run')>('./commands/run');
         const spec = loadSpecFile(specPath);
         checkPlan(spec, opts.tasks ?? process.env.DXP_TASKS);
-        return withClient((client, config) => runCommand(client, config, spec, opts));
+        return connected((client, config) => runCommand(client, config, spec, opts));
       }),
     );
 
-  program.command('status <experiment>').description('show state and progress').action(withExitCode((id: string) => withClient((c, cfg) => statusCommand(c, cfg, id))));
-  program.command('watch <experiment>').description('live progress bar until done, then the result').action(withExitCode((id: string) => withClient((c, cfg) => watchCommand(c, cfg, id))));
+  program
+    .command('status <experiment>')
+    .description('state, counts, rate and ETA')
+    .option('--json', 'machine-readable output')
+    .action(
+      withExitCode(async (id: string, opts: { json?: boolean }) => {
+        const { statusCommand } = load<typeof import('./commands/status')>('./commands/status');
+        return connected((c, cfg) => statusCommand(c, cfg, id, opts));
+      }),
+    );
+  program
+    .command('watch <experiment>')
+    .description('live progress until done, then the result')
+    .action(
+      withExitCode(async (id: string) => {
+        const { watchCommand } = load<typeof import('./commands/watch')>('./commands/watch');
+        return connected((c, cfg) => watchCommand(c, cfg, id));
+      }),
+    );
   program
     .command('result <experiment>')
     .description('per-evaluator scores and labels, failures with reasons')
     .option('--json', 'machine-readable output')
     .option('--wait', 'wait if still running')
-    .action(withExitCode((id: string, opts: { json?: boolean; wait?: boolean }) => withClient((c, cfg) => resultCommand(c, cfg, id, opts))));
-  program.command('cancel <experiment>').description('cancel; finished runs are kept').action(withExitCode((id: string) => withClient((c) => cancelCommand(c, id))));
+    .option('--runs', 'also a table of every run (example, repetition, status, evaluator scores)')
+    .action(
+      withExitCode(async (id: string, opts: { json?: boolean; wait?: boolean; runs?: boolean }) => {
+        const { resultCommand } = load<typeof import('./commands/result')>('./commands/result');
+        return connected((c, cfg) => resultCommand(c, cfg, id, opts));
+      }),
+    );
+  program
+    .command('list')
+    .description('experiments on this server: name, status, progress, started')
+    .option('--json', 'machine-readable output')
+    .option('--limit <n>', 'at most this many, newest first', (v) => positiveInt(v), 50)
+    .action(
+      withExitCode(async (opts: { json?: boolean; limit: number }) => {
+        const { listCommand } = load<typeof import('./commands/list')>('./commands/list');
+        return connected((c, cfg) => listCommand(c, cfg, opts));
+      }),
+    );
+  program
+    .command('cancel <experiment>')
+    .description('cancel; finished runs are kept')
+    .action(
+      withExitCode(async (id: string) => {
+        const { cancelCommand } = load<typeof import('./commands/cancel')>('./commands/cancel');
+        return connected((c) => cancelCommand(c, id));
+      }),
+    );
 
   program
     .command('upload <experiment>')
     .description("send an experiment's stored runs to its Arize experiment again (skips runs already there)")
     .option('--data-dir <dir>', 'local results store (env DXP_DATA_DIR, default .dxp)')
-    .action(withExitCode((name: string, opts: { dataDir?: string }) => uploadCommand(name, opts)));
+    .action(
+      withExitCode(async (name: string, opts: { dataDir?: string }) => {
+        const { uploadCommand } = load<typeof import('./commands/upload')>('./commands/upload');
+        return uploadCommand(name, opts);
+      }),
+    );
 
   program
     .command('export <experiment>')
@@ -69,7 +132,12 @@ export function buildProgram(): Command {
     .option('--out <file>', 'output file (default: <experiment name>.<format> in the current directory)')
     .option('--dataset <dataset>', 'dataset name or id, to find the experiment by name')
     .option('--space <space>', 'space name or id of a dataset given by name (env ARIZE_SPACE)')
-    .action(withExitCode((experiment: string, opts: ExportOptions) => exportCommand(experiment, opts)));
+    .action(
+      withExitCode(async (experiment: string, opts: import('./commands/export').ExportOptions) => {
+        const { exportCommand } = load<typeof import('./commands/export')>('./commands/export');
+        return exportCommand(experiment, opts);
+      }),
+    );
 
   program
     .command('log <results-file>')
@@ -87,7 +155,12 @@ export function buildProgram(): Command {
     .option('--eval <name:score=col,label=col,explanation=col>', 'an evaluator column group (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--task-queue <queue>', 'task queue of the workers')
     .option('--wait', 'wait and print the result')
-    .action(withExitCode((file: string, opts: LogCommandOptions) => withClient((c, cfg) => logCommand(c, cfg, file, opts))));
+    .action(
+      withExitCode(async (file: string, opts: import('./commands/log').LogCommandOptions) => {
+        const { logCommand } = load<typeof import('./commands/log')>('./commands/log');
+        return connected((c, cfg) => logCommand(c, cfg, file, opts));
+      }),
+    );
 
   program
     .command('worker')
@@ -95,16 +168,35 @@ export function buildProgram(): Command {
     .option('--tasks <module>', 'task module (TypeScript or JavaScript) with your tasks and evaluators (env DXP_TASKS)')
     .option('--task-queue <queue>', 'task queue (env DXP_TASK_QUEUE, default dxp-experiments)')
     .option('--data-dir <dir>', 'local results store (env DXP_DATA_DIR, default .dxp)')
-    .action(withExitCode((opts: WorkerFlags) => workerCommand(opts)));
+    .action(
+      withExitCode(async (opts: import('../workers/config').WorkerFlags) => {
+        const { workerCommand } = load<typeof import('./commands/worker')>('./commands/worker');
+        return workerCommand(opts);
+      }),
+    );
 
-  program
+  const server = program
     .command('server')
-    .description('start the Temporal dev server with its Web UI, persisted under .dxp/')
+    .description('start the Temporal dev server with its Web UI, persisted under .dxp/ (`dxp server setup`: prepare a server you run yourself)')
     .option('--port <port>', 'gRPC port', port, 7233)
     .option('--ui-port <port>', 'Web UI port (default: port + 1000)', port)
-    .option('--db-file <file>', 'SQLite state file', defaultDbFile())
+    .addOption(new Option('--db-file <file>', 'SQLite state file (default: .dxp/temporal.db, under DXP_DATA_DIR)'))
     .option('--headless', 'no Web UI')
-    .action(withExitCode((opts: ServerOptions) => serverCommand(opts)));
+    .action(
+      withExitCode(async (opts: Omit<import('./commands/server').ServerOptions, 'dbFile'> & { dbFile?: string }) => {
+        const { defaultDbFile, serverCommand } = load<typeof import('./commands/server')>('./commands/server');
+        return serverCommand({ ...opts, dbFile: opts.dbFile ?? defaultDbFile() });
+      }),
+    );
+  server
+    .command('setup')
+    .description("register this project's search attributes on the server at TEMPORAL_ADDRESS (operator API; idempotent)")
+    .action(
+      withExitCode(async () => {
+        const { serverSetupCommand } = load<typeof import('./commands/server-setup')>('./commands/server-setup');
+        return connected((c, cfg) => serverSetupCommand(c, cfg));
+      }),
+    );
 
   program
     .command('demo')
@@ -112,25 +204,45 @@ export function buildProgram(): Command {
     .option('--keep', 'keep the dev server running for the UI after the summary')
     .option('--no-keep', 'stop everything after the summary')
     .option('--agent', 'run the coding-agent demo (examples/agent): offline scripted model unless OPENAI_API_KEY is set')
-    .action(withExitCode((opts: { keep?: boolean; agent?: boolean }) => demoCommand(opts)));
+    .action(
+      withExitCode(async (opts: { keep?: boolean; agent?: boolean }) => {
+        const { demoCommand } = load<typeof import('./commands/demo')>('./commands/demo');
+        return demoCommand(opts);
+      }),
+    );
 
   return program;
 }
 
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
 export function main(argv: string[]): void {
   const program = buildProgram();
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    process.exitCode = EXIT.badInput;
+    return;
+  }
   program
     .parseAsync(argv)
     .catch((err: unknown) => {
-      if (err instanceof SpecError) {
-        process.stderr.write(`${err.message}\n`);
-        process.exitCode = EXIT.badInput;
-      } else if (err instanceof CliError) {
+      if (err instanceof CommanderError) {
+        // Commander has printed the message (or the help/version) already.
+        process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+        return;
+      }
+      if (err instanceof CliError) {
         process.stderr.write(`dxp: ${err.message}\n`);
         process.exitCode = err.exitCode;
-      } else {
-        process.stderr.write(`dxp: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exitCode = EXIT.failed;
+        return;
       }
+      const { message, exitCode } = oneLineError(err);
+      process.stderr.write(`${message}\n`);
+      if (process.env.DXP_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = exitCode;
     });
 }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { recordedDevServerUi } from './dev-server-registry';
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -73,10 +74,11 @@ function readConfigFile(variable: string, path: string): Buffer {
   }
 }
 
-/** The dev server serves its UI on the gRPC port + 1000. */
+/** A local server's UI: the one `dxp server` noted for that port, else the dev server's default, the gRPC port + 1000. */
 function localUiUrl(address: string): string | undefined {
   const match = /^(localhost|127\.0\.0\.1|\[::1\]):(\d+)$/.exec(address);
-  return match ? `http://${match[1]}:${Number(match[2]) + 1000}` : undefined;
+  if (!match) return undefined;
+  return recordedDevServerUi(match[2]!) ?? `http://${match[1]}:${Number(match[2]) + 1000}`;
 }
 
 export function workflowUiLink(config: ConnectionConfig, workflowId: string): string | undefined {

@@ -18,6 +18,8 @@ export interface DevServerOptions {
   /** SQLite file for persistence; without it state is lost when the server stops. */
   dbFile?: string;
   namespace?: string;
+  /** Register this project's search attributes (default true); false gives a plain server, as another team runs it. */
+  searchAttributes?: boolean;
   /** Extra dynamic config, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 200 }`. */
   dynamicConfig?: Record<string, unknown>;
   cliPath?: string;
@@ -55,15 +57,30 @@ export function devServerArgs(opts: DevServerOptions & { port: number; uiPort?: 
   else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   if (opts.dbFile) args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL');
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
-  for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  if (opts.searchAttributes !== false) for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
   for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
   return args;
 }
 
+/** Refuses a port that something else holds: waiting for "a server" there would adopt someone else's. */
+async function requireFreePort(port: number, what: string): Promise<void> {
+  const probe = createServer();
+  probe.listen(port, '127.0.0.1');
+  const outcome = await Promise.race([once(probe, 'listening').then(() => 'free'), once(probe, 'error').then(([err]) => err as NodeJS.ErrnoException)]);
+  if (typeof outcome === 'string') {
+    probe.close();
+    await once(probe, 'close');
+    return;
+  }
+  throw new Error(`cannot start the Temporal dev server: ${what} port ${port} is in use${outcome.code === 'EADDRINUSE' ? ' (another server runs there?)' : `: ${outcome.message}`}`);
+}
+
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const cliPath = opts.cliPath ?? requireTemporalCli();
+  if (opts.port) await requireFreePort(opts.port, 'gRPC');
+  if (opts.uiPort && !opts.headless) await requireFreePort(opts.uiPort, 'Web UI');
   const port = opts.port || (await freePort());
   const uiPort = opts.headless ? undefined : opts.uiPort || (await freePort());
   const namespace = opts.namespace ?? 'default';

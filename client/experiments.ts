@@ -3,9 +3,9 @@
  * that TypeScript callers can use directly.
  */
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { defaultPayloadConverter, TypedSearchAttributes } from '@temporalio/common';
 import type { experiment } from '../workflows/experiment';
-import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentProgress } from '../workflows/experiment-contract';
+import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentInput, type ExperimentProgress } from '../workflows/experiment-contract';
 import { EXPERIMENT_NAME, RUN_STATUS } from '../workflows/search-attributes';
 import { isArizeDataset, type DatasetSpec, type ExperimentSpec } from '../workflows/spec';
 import type { ConnectionConfig } from './connection-config';
@@ -57,6 +57,31 @@ export async function startExperiment(client: Client, spec: ExperimentSpec, task
 export function getExperimentHandle(client: Client, nameOrId: string): ExperimentHandle {
   const workflowId = nameOrId.startsWith('experiment/') ? nameOrId : experimentWorkflowId(nameOrId);
   return client.workflow.getHandle<typeof experiment>(workflowId);
+}
+
+/** The spec an experiment's current run was started with (the first event of its history). */
+export async function readStartedSpec(client: Client, workflowId: string): Promise<{ spec: ExperimentSpec }> {
+  const { history } = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId },
+    maximumPageSize: 1,
+  });
+  const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new Error(`workflow ${workflowId} has no start event with an input`);
+  return { spec: defaultPayloadConverter.fromPayload<ExperimentInput>(payload).spec };
+}
+
+/** Dotted paths where two specs differ (`concurrency`, `dataset.path`, `evaluators`): arrays compare whole. */
+export function specDifferences(a: unknown, b: unknown, prefix = ''): string[] {
+  if (isRecord(a) && isRecord(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((key) => specDifferences(a[key], b[key], prefix ? `${prefix}.${key}` : key));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || '(spec)'];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export async function queryProgress(handle: ExperimentHandle): Promise<ExperimentProgress> {

@@ -1,6 +1,6 @@
 /** Terminal rendering of progress and results. */
-import type { ExperimentProgress } from '../workflows/experiment-contract';
-import type { ExperimentSummary } from '../workflows/records';
+import type { ExperimentSummary, RunRecord } from '../workflows/records';
+import type { ExperimentState } from './experiment-state';
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
@@ -11,15 +11,49 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** One line: bar, done/total, failed, running, rate and ETA. */
-export function formatProgressLine(p: ExperimentProgress, ratePerSec: number, width = 24): string {
-  const done = p.counts.succeeded + p.counts.failed;
-  const total = p.counts.total;
-  const fraction = total ? Math.min(1, done / total) : 0;
-  const filled = Math.round(fraction * width);
-  const bar = total ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]` : '[' + '?'.repeat(width) + ']';
-  const eta = total && ratePerSec > 0 ? formatDuration(((total - done) / ratePerSec) * 1000) : '?';
-  return `${bar} ${done}/${total ?? '?'} done, ${p.counts.failed} failed, ${p.running} running | ${ratePerSec.toFixed(1)}/s | ETA ${eta} | ${p.phase}`;
+/** One line of where an experiment is: a bar when the total is known, the rate and ETA while it runs. */
+export function formatStateLine(st: ExperimentState, width = 24): string {
+  const { total, done, failed, running } = st.counts;
+  if (total === null) {
+    return `${done} done (${st.counts.succeeded} succeeded, ${failed} failed), ${running} running; total unknown (counts from the server's visibility store)`;
+  }
+  const filled = Math.round((total ? Math.min(1, done / total) : 1) * width);
+  const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+  const head = `${bar} ${done}/${total} done, ${failed} failed, ${running} running`;
+  if (st.status !== 'RUNNING') {
+    const took = st.closedAt ? ` | took ${formatDuration(Date.parse(st.closedAt) - Date.parse(st.startedAt))}` : '';
+    return `${head}${took}`;
+  }
+  const rate = st.ratePerSec ?? 0;
+  const eta = st.etaSeconds !== undefined ? formatDuration(st.etaSeconds * 1000) : '?';
+  return `${head} | ${rate.toFixed(1)}/s | ETA ${eta}${st.phase ? ` | ${st.phase}` : ''}`;
+}
+
+/** A table of runs: example, repetition, status, duration, each evaluator's score (or label), the error. */
+export function formatRunsTable(runs: RunRecord[], maxErrorChars = 80): string {
+  const columns = [...new Set(runs.flatMap((r) => Object.keys(r.evaluations)))].sort();
+  const header = ['example', 'rep', 'status', 'duration', ...columns, 'error'];
+  const rows = runs.map((r) => [
+    r.exampleId,
+    String(r.repetition),
+    r.error ? 'failed' : 'ok',
+    formatDuration(r.durationMs),
+    ...columns.map((c) => {
+      const e = r.evaluations[c];
+      if (!e) return '';
+      if (e.error) return 'error';
+      return e.score !== undefined ? String(Math.round(e.score * 1000) / 1000) : (e.label ?? '');
+    }),
+    oneLine(r.error ?? '', maxErrorChars),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const render = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [render(header), ...rows.map(render)].join('\n');
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 export function formatSummary(s: ExperimentSummary): string {

@@ -60,7 +60,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       const { handle } = await startExperiment(client, spec, taskQueue);
       const link = workflowUiLink(config, handle.workflowId);
       process.stdout.write(`Experiment ${spec.name} started: ${handle.workflowId}\n${link ? `Temporal UI: ${link}\n` : ''}`);
-      await watchExperiment(handle);
+      await watchExperiment(client, handle);
       const result = await printOutcome(handle, config, false);
       if (opts.agent) process.stdout.write(`${formatAgentRuns(readStoredRuns(settings.dataDir, spec.name))}\n`);
       if (link) process.stdout.write(`Temporal UI: ${link}\n`);

@@ -1,52 +1,57 @@
-/** `dxp result` and `dxp status`: what an experiment produced, or where it is. */
+/** `dxp result`: what an experiment produced (summary, optionally every run), or that it is not done yet. */
+import { dirname } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { createLocalStore } from '../../activities/sinks';
+import type { ExperimentSummary, RunRecord } from '../../workflows/records';
 import { workflowUiLink, type ConnectionConfig } from '../connection-config';
-import { EXIT } from '../cli-context';
-import { getExperimentHandle, queryProgress, type ExperimentHandle } from '../experiments';
-import { formatProgressLine, formatSummary } from '../format';
+import { CliError, EXIT } from '../exit-codes';
+import { getExperimentHandle, type ExperimentHandle } from '../experiments';
+import { formatRunsTable, formatSummary } from '../format';
+
+export interface ResultOptions {
+  json?: boolean;
+  wait?: boolean;
+  /** Also every run, read from the results store the summary names. */
+  runs?: boolean;
+}
 
 /** Waits for the result and prints it; returns the exit code (non-zero when the experiment failed). */
-export async function printOutcome(handle: ExperimentHandle, config: ConnectionConfig, json: boolean): Promise<number> {
+export async function printOutcome(handle: ExperimentHandle, config: ConnectionConfig, json: boolean, opts: { runs?: boolean } = {}): Promise<number> {
+  let summary: ExperimentSummary;
   try {
-    const summary = await handle.result();
-    process.stdout.write(json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
-    return EXIT.ok;
+    summary = await handle.result();
   } catch (err) {
-    const reason = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message;
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const reason = err.cause?.message ?? err.message;
     const link = workflowUiLink(config, handle.workflowId);
     if (json) process.stdout.write(`${JSON.stringify({ experimentId: handle.workflowId, status: 'failed', error: reason }, null, 2)}\n`);
     else process.stderr.write(`Experiment ${handle.workflowId} did not complete: ${reason}\n${link ? `See ${link}\n` : ''}`);
     return EXIT.failed;
   }
+  const runs = opts.runs ? await readStoredRuns(summary) : undefined;
+  if (json) process.stdout.write(`${JSON.stringify(runs ? { ...summary, runRecords: runs } : summary, null, 2)}\n`);
+  else process.stdout.write(`${formatSummary(summary)}\n${runs ? `\n${formatRunsTable(runs)}\n` : ''}`);
+  return EXIT.ok;
 }
 
-export async function resultCommand(client: Client, config: ConnectionConfig, id: string, opts: { json?: boolean; wait?: boolean }): Promise<number> {
+export async function resultCommand(client: Client, config: ConnectionConfig, id: string, opts: ResultOptions): Promise<number> {
   const handle = getExperimentHandle(client, id);
   const description = await handle.describe();
   if (description.status.name === 'RUNNING' && !opts.wait) {
     process.stderr.write(`Experiment ${handle.workflowId} is still running; \`dxp watch ${id}\` follows it, \`dxp result ${id} --wait\` waits.\n`);
-    return EXIT.failed;
+    return EXIT.running;
   }
-  return printOutcome(handle, config, Boolean(opts.json));
+  return printOutcome(handle, config, Boolean(opts.json), opts);
 }
 
-export async function statusCommand(client: Client, config: ConnectionConfig, id: string): Promise<number> {
-  const handle = getExperimentHandle(client, id);
-  const d = await handle.describe();
-  const lines = [
-    `Experiment ${handle.workflowId}: ${d.status.name}`,
-    `  started ${d.startTime.toISOString()}${d.closeTime ? `, closed ${d.closeTime.toISOString()}` : ''}`,
-    `  task queue ${d.taskQueue}`,
-  ];
-  if (d.status.name === 'RUNNING') {
-    try {
-      lines.push(`  ${formatProgressLine(await queryProgress(handle), 0)}`);
-    } catch (err) {
-      lines.push(`  progress unavailable (is a worker running on ${d.taskQueue}?): ${(err as Error).message.split('\n')[0]}`);
-    }
+/** The runs in the store where the summary says they are (the finalizing worker's DXP_DATA_DIR). */
+async function readStoredRuns(summary: ExperimentSummary): Promise<RunRecord[]> {
+  const store = createLocalStore(dirname(dirname(summary.location)));
+  const runs: RunRecord[] = [];
+  try {
+    for await (const run of store.readRuns(summary.experimentId)) runs.push(run);
+  } catch (err) {
+    throw new CliError(`--runs: cannot read the runs at ${summary.location} (they are on the disk of the worker that stored them): ${(err as Error).message}`, EXIT.badInput);
   }
-  const link = workflowUiLink(config, handle.workflowId);
-  if (link) lines.push(`  ${link}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return EXIT.ok;
+  return runs.sort((a, b) => a.exampleId.localeCompare(b.exampleId) || a.repetition - b.repetition);
 }

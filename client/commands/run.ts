@@ -7,7 +7,9 @@ import { isArizeDataset, type ExperimentSpec } from '../../workflows/spec';
 import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
 import { CliError, EXIT } from '../cli-context';
 import { workflowUiLink, type ConnectionConfig } from '../connection-config';
-import { startExperiment } from '../experiments';
+import { checkLocalDataset } from '../dataset-check';
+import { requireSearchAttributes } from '../search-attributes-check';
+import { readStartedSpec, specDifferences, startExperiment } from '../experiments';
 import { printOutcome } from './result';
 import { watchExperiment } from './watch';
 
@@ -34,13 +36,10 @@ export function checkPlan(spec: ExperimentSpec, tasksModule?: string): void {
 }
 
 export async function runCommand(client: Client, config: ConnectionConfig, spec: ExperimentSpec, opts: RunOptions): Promise<number> {
-  if (isArizeDataset(spec.dataset) && !(await experimentExists(client, spec.name))) {
-    const arize = arizeClientFromEnv();
-    try {
-      await checkArizeTarget(arize, spec.dataset, spec.name, experimentWorkflowId(spec.name));
-    } finally {
-      await arize.close();
-    }
+  const existing = await existingSpec(client, spec.name);
+  if (!existing) {
+    await requireSearchAttributes(client.connection.operatorService, config.namespace);
+    await checkDataset(spec);
   }
   const { handle, started } = await startExperiment(client, spec, opts.taskQueue);
   const link = workflowUiLink(config, handle.workflowId);
@@ -50,18 +49,42 @@ export async function runCommand(client: Client, config: ConnectionConfig, spec:
       (link ? `  Temporal UI: ${link}\n` : '') +
       (started ? '' : '  (an experiment of this name exists; choose a new name to run again)\n'),
   );
-  if (opts.watch) await watchExperiment(handle);
+  if (!started && existing) {
+    const differences = specDifferences(existing.spec, spec);
+    if (differences.length > 0) {
+      process.stderr.write(
+        `dxp: the existing experiment ${spec.name} was started with a different spec (${differences.join(', ')}); ` +
+          'it keeps its own. Choose a new name to run this spec.\n',
+      );
+    }
+  }
+  if (opts.watch) await watchExperiment(client, handle);
   if (opts.wait || opts.watch) return printOutcome(handle, config, Boolean(opts.json));
   process.stdout.write(`Follow it with \`dxp watch ${spec.name}\`; results with \`dxp result ${spec.name}\`.\n`);
   return EXIT.ok;
 }
 
-async function experimentExists(client: Client, name: string): Promise<boolean> {
+/** The dataset must be readable (and, for a file, its ids unique) before the name is taken. */
+async function checkDataset(spec: ExperimentSpec): Promise<void> {
+  if (!isArizeDataset(spec.dataset)) {
+    await checkLocalDataset(spec.dataset);
+    return;
+  }
+  const arize = arizeClientFromEnv();
+  try {
+    await checkArizeTarget(arize, spec.dataset, spec.name, experimentWorkflowId(spec.name));
+  } finally {
+    await arize.close();
+  }
+}
+
+/** The spec the experiment of this name was started with, or undefined when there is none. */
+async function existingSpec(client: Client, name: string): Promise<{ spec: ExperimentSpec } | undefined> {
   try {
     await client.workflow.getHandle(experimentWorkflowId(name)).describe();
-    return true;
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
+    if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+  return readStartedSpec(client, experimentWorkflowId(name));
 }

@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { startDevServer, type DevServer } from '../dev-server';
 import { startDevServerWithSdkDownload } from '../sdk-download-server';
 import { TemporalCliNotFoundError } from '../temporal-cli';
-import { CliError, EXIT } from '../cli-context';
+import { CliError, EXIT } from '../exit-codes';
+import { recordDevServerUi } from '../dev-server-registry';
 
 export interface ServerOptions {
   port: number;
@@ -34,6 +35,7 @@ export async function launchServer(opts: ServerOptions, stdio: 'inherit' | 'igno
 
 export async function serverCommand(opts: ServerOptions): Promise<number> {
   const server = await launchServer(opts, 'inherit');
+  const forget = server.uiUrl ? recordDevServerUi(Number(server.address.split(':').pop()), server.uiUrl) : () => undefined;
   process.stdout.write(
     `Temporal dev server on ${server.address}${server.uiUrl ? `, Web UI ${server.uiUrl}` : ''}; state in ${resolve(opts.dbFile)}\n` +
       `Set TEMPORAL_ADDRESS=${server.address} for workers and clients elsewhere. Ctrl-C stops it.\n`,
@@ -44,5 +46,6 @@ export async function serverCommand(opts: ServerOptions): Promise<number> {
     process.once('SIGTERM', stop);
     server.process?.once('exit', () => resolveStop());
   });
+  forget();
   return EXIT.ok;
 }
