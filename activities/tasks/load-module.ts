@@ -6,9 +6,11 @@ import type { TaskModule } from './define';
 export function loadTaskModule(path: string, cwd = process.cwd()): TaskModule {
   const full = resolve(cwd, path);
   if (!existsSync(full)) throw new Error(`task module not found: ${full}`);
-  // tsx compiles TypeScript on require; a no-op for plain JavaScript. User modules load at run time: require is the point.
+  // User modules load at run time: require is the point. A TypeScript one registers tsx (which
+  // compiles it on require) on demand, so the installed CLI, compiled to JavaScript, needs tsx
+  // only then; plain JavaScript (CommonJS, or ESM through Node's require of ES modules) loads as is.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  require('tsx/cjs');
+  if (/\.[cm]?tsx?$/i.test(full)) require('tsx/cjs');
   const loaded = require(full) as { default?: TaskModule } & TaskModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const module: TaskModule = loaded.default && (loaded.default.tasks || loaded.default.evaluators) ? loaded.default : loaded;

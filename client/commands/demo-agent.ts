@@ -11,7 +11,8 @@ import type { RunRecord } from '../../workflows/records';
 import { PROJECT_ROOT } from '../temporal-cli';
 
 export const AGENT_DEMO_SPEC = join(PROJECT_ROOT, 'examples', 'agent', 'experiment.yaml');
-export const AGENT_DEMO_TASKS = join(PROJECT_ROOT, 'examples', 'agent', 'tasks.ts');
+// Resolved, not named: tasks.ts in a checkout (run through tsx), the compiled tasks.js in the installed package's dist/.
+export const AGENT_DEMO_TASKS = require.resolve('../../examples/agent/tasks');
 export const AGENT_DEMO_TASK_QUEUE = 'dxp-demo-agent';
 export const DEFAULT_DEMO_MODEL = 'gpt-4o-mini';
 
