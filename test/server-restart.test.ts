@@ -1,8 +1,10 @@
 /**
  * The Temporal server is SIGKILLed in the middle of an experiment and restarted on the same port
  * with the same database. The worker process must survive the outage and reconnect on its own,
- * and the experiment must finish with every example stored exactly once.
+ * and the experiment must finish with every example stored exactly once; `dxp watch`, running all
+ * along, must say it is reconnecting and end on the final state.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -10,7 +12,7 @@ import { freePort, type DevServer } from '../client/dev-server';
 import { getExperimentHandle, startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import type { RunRecord } from '../workflows/records';
-import { killAllWorkerProcesses, readLedger, sleep, startWorkerProcess, stepKey, stepsInFlight, resultWithin, stopwatch, waitFor } from './helpers/processes';
+import { killAllWorkerProcesses, PROJECT_ROOT, readLedger, sleep, startWorkerProcess, stepKey, stepsInFlight, resultWithin, stopwatch, waitFor } from './helpers/processes';
 import { connectTestClient, startTestServer, tempDir, workflowBundleFile, writeJsonl } from './helpers/temporal';
 
 const EXAMPLES = 40;
@@ -20,16 +22,28 @@ const KILL_AFTER_ENDS = 30;
 let dir: string;
 const servers: DevServer[] = [];
 const clients: Client[] = [];
+const watchers: ChildProcess[] = [];
 
 beforeAll(() => {
   dir = tempDir('dxp-restart-');
 });
 
 afterAll(async () => {
+  for (const w of watchers) w.kill('SIGKILL');
   await killAllWorkerProcesses();
   for (const c of clients) await c.connection.close().catch(() => undefined);
   for (const s of servers) await s.stop();
 });
+
+/** `dxp watch <name>` as a background process; its exit code and everything it printed. */
+function watchProcess(address: string, name: string): { exited: Promise<number | null>; output: () => string } {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'dxp.js'), 'watch', name], { env: { ...process.env, TEMPORAL_ADDRESS: address }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  watchers.push(child);
+  return { exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))), output: () => output };
+}
 
 test('the server is killed and restarted mid-experiment: the worker reconnects and every example is stored once', async () => {
   const lap = stopwatch('server-restart');
@@ -68,6 +82,8 @@ test('the server is killed and restarted mid-experiment: the worker reconnects a
   });
   await startExperiment(client, spec, taskQueue);
   lap('experiment started');
+  // A user watching from a terminal: `dxp watch` must ride out the outage and end on the final state.
+  const watcher = watchProcess(first.address, spec.name);
 
   const ends = (): number => readLedger(ledger).filter((e) => e.event === 'end').length;
   await waitFor(
@@ -85,7 +101,8 @@ test('the server is killed and restarted mid-experiment: the worker reconnects a
   const cut = stepsInFlight(readLedger(ledger));
   lap(`server SIGKILLed with ${ends()}/${EXAMPLES * STEPS.length} step ends in the ledger, ${cut.length} step(s) running`);
 
-  await sleep(2_000);
+  // Longer than a watch poll's 5 s deadline, so `dxp watch` sees the server gone, not just slow.
+  await sleep(7_000);
   expect(worker.isRunning()).toBe(true);
   const restartedAt = Date.now();
   const second = await startTestServer({ port, dbFile });
@@ -101,6 +118,12 @@ test('the server is killed and restarted mid-experiment: the worker reconnects a
     `-w ${handle.workflowId} --address ${second.address}). ${worker.describe()}`,
   );
   lap(`experiment finished: ${summary.runs} runs, ${summary.succeeded} succeeded`);
+
+  const watched = await resultWithin(watcher.exited, 30_000, client2, handle.workflowId, () => `dxp watch did not exit: ${watcher.output()}`);
+  expect(watched).toBe(0);
+  expect(watcher.output()).toMatch(/Temporal unreachable, reconnecting/);
+  expect(watcher.output()).toContain(`${EXAMPLES}/${EXAMPLES} done, 0 failed, 0 running`);
+  expect(watcher.output()).toContain(`runs ${EXAMPLES}: ${EXAMPLES} succeeded, 0 failed`);
 
   // The same worker process lived through the outage and did the rest of the work.
   expect(worker.isRunning()).toBe(true);
