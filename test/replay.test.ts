@@ -1,7 +1,7 @@
 /**
  * Replays committed histories against today's workflow code: a change that would break
  * running experiments (non-determinism) fails here. Re-record with
- * `DXP_RECORD_HISTORIES=1 npx jest test/continue-as-new test/log test/arize-pipeline test/agent` only for an
+ * `DXP_RECORD_HISTORIES=1 npx jest test/continue-as-new test/log test/arize-pipeline test/agent test/failed-examples` only for an
  * intended change (with Temporal's patching API once experiments run in production).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ test('there are recorded histories of every workflow, one of which continued as 
       'experiment-first-generation.json',
       'experiment-last-generation.json',
       'example.json',
+      'example-failed.json',
+      'example-failed-before-patch.json',
       'example-agent.json',
       'example-agent-crash.json',
       'example-agent-continued.json',
@@ -28,6 +30,18 @@ test('there are recorded histories of every workflow, one of which continued as 
     ]),
   );
   expect(readFileSync(join(dir, 'experiment-first-generation.json'), 'utf8')).toContain('CONTINUED_AS_NEW');
+});
+
+test('failed runs: recorded before the failed-examples-fail patch they completed, after it they fail', () => {
+  // example-failed-before-patch.json was recorded by the code before the patch (commit d3f3b05):
+  // its failed run completed, and its replay must take that path; example-failed.json took the new one.
+  const before = readFileSync(join(dir, 'example-failed-before-patch.json'), 'utf8');
+  expect(before).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+  expect(before).toContain('division by zero');
+  expect(before).not.toContain('core_patch');
+  const after = readFileSync(join(dir, 'example-failed.json'), 'utf8');
+  expect(after).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_FAILED');
+  expect(after).toContain('core_patch');
 });
 
 test.each(files)('%s replays without non-determinism', async (file) => {

@@ -4,12 +4,13 @@
  * for an agent task the durable agent loop (agent-loop.ts); then runs every
  * evaluator as its own activity (a failing evaluator is recorded, never re-runs the task).
  * Reports the run record to the experiment by signal, so the experiment never waits on one
- * child in particular and can continue-as-new while children run.
+ * child in particular and can continue-as-new while children run. A failed run then fails the
+ * workflow (red in the Temporal UI), with the record in the failure's details.
  */
-import { continueAsNew, getExternalWorkflowHandle, isCancellation, log, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TaskActivities } from '../activities/task-activities';
 import { toActivityOptions } from './activity-options';
-import type { ExampleInput, ExampleResult } from './example-contract';
+import { exampleFailure, FAILED_EXAMPLES_PATCH, type ExampleInput, type ExampleResult } from './example-contract';
 import { runFinishedSignal } from './experiment-contract';
 import { describeFailure } from './failures';
 import { runAgent } from './agent-loop';
@@ -67,8 +68,13 @@ export async function example(input: ExampleInput): Promise<ExampleResult> {
   try {
     await getExternalWorkflowHandle(input.parentWorkflowId).signal(runFinishedSignal, record);
   } catch (err) {
-    // The experiment is gone (finished or terminated): the record stays as this workflow's result.
+    // The experiment is gone (finished or terminated): the record stays with this workflow
+    // (its result, or its failure's details).
     log.warn('could not report to the experiment', { parent: input.parentWorkflowId, error: String(err) });
   }
+  // Only now, with the record in the experiment's history (the signal was delivered), may a failed
+  // run fail the workflow: the experiment counts it from the signal, never from the child's outcome.
+  // Histories recorded before this completed failed runs; their replay takes that path.
+  if (error && patched(FAILED_EXAMPLES_PATCH)) throw exampleFailure(record);
   return record;
 }
