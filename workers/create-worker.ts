@@ -3,7 +3,7 @@
  * queue, and the same activities on the model task queue, where model-bound ones are routed.
  */
 import type { Duration } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createRegistry, loadTaskModule } from '../activities';
 import { arizeConfigFromEnv, createArizeClient } from '../activities/arize';
 import type { ArizeClient } from '../activities/arize/types';
@@ -13,6 +13,7 @@ import { createLocalStore } from '../activities/sinks';
 import type { TaskModule } from '../activities/tasks/define';
 import type { ConnectionConfig } from '../client/connection-config';
 import type { WorkerSettings } from './config';
+import { bundlerLogger } from './logger';
 import { combineWorkers, disposeUnstarted, type DxpWorker } from './dxp-worker';
 
 export type { DxpWorker } from './dxp-worker';
@@ -71,18 +72,29 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
   });
   let main: Worker;
   try {
-    main = await Worker.create({
+    main = await Worker.create(await bundledQuietly({
       ...common,
       taskQueue: settings.taskQueue,
       ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
       maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
-    });
+    }));
   } catch (err) {
     await disposeUnstarted(model);
     throw err;
   }
   return combineWorkers(main, model);
+}
+
+/**
+ * Bundles `workflowsPath` here rather than in Worker.create, whose bundler logs its webpack report
+ * at INFO on every start: the same bundle, with that report at DEBUG.
+ */
+async function bundledQuietly(options: WorkerOptions): Promise<WorkerOptions> {
+  if (options.workflowBundle || !options.workflowsPath) return options;
+  const { workflowsPath, ...rest } = options;
+  const logger = bundlerLogger(Runtime.instance().logger);
+  return { ...rest, workflowBundle: await bundleWorkflowCode({ workflowsPath, logger }) };
 }
 
 /** Arize is optional: configured by ARIZE_API_KEY; a bad ARIZE_* value fails the worker at start. */

@@ -1,7 +1,8 @@
 /** `dxp worker`: runs workflows and activities until SIGINT/SIGTERM, then drains within the grace time. */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { connectWorker, createWorker } from '../../workers/create-worker';
 import { workerSettings, type WorkerFlags } from '../../workers/config';
+import { WorkerLogger } from '../../workers/logger';
 import { CliError, EXIT, loadConnectionConfig, unreachableMessage } from '../cli-context';
 
 export async function workerCommand(flags: WorkerFlags): Promise<number> {
@@ -13,7 +14,8 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     throw new CliError((err as Error).message, EXIT.badInput);
   }
   // The SDK's runtime handles SIGINT/SIGTERM: worker.run() resolves once both SDK workers have drained.
-  Runtime.install({ logger: new DefaultLogger(settings.logLevel) });
+  // One line per log entry at INFO and above; stacks of failures at DEBUG (workers/logger.ts).
+  Runtime.install({ logger: new WorkerLogger(settings.logLevel) });
   let connection;
   try {
     connection = await connectWorker(config);
