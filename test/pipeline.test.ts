@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import type { DevServer } from '../client/dev-server';
@@ -236,6 +237,13 @@ test('the Temporal UI can find an experiment, its failed examples and its progre
   expect(metadata.currentDetails).toContain('done 2 / 2 (succeeded 1, failed 1)');
   const description = await handle.describe();
   expect(await description.staticSummary()).toContain('experiment ui: task demo-calculator');
+
+  // The main page's timeline labels each store call with the progress at that moment.
+  const history = await handle.fetchHistory();
+  const labels = (history.events ?? [])
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRuns')
+    .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
+  expect(labels.at(-1)).toBe('store 2 runs · done 2 / 2 (failed 1), running 0');
 });
 
 describe('a dataset with a repeated example id', () => {

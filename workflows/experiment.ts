@@ -32,7 +32,7 @@ import { example } from './example';
 import { exampleWorkflowId } from './experiment-contract';
 import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
 import { progressQuery, runFinishedSignal } from './experiment-contract';
-import { renderProgress } from './progress-details';
+import { progressLine, renderProgress } from './progress-details';
 import { createResultsFlusher } from './results-flusher';
 import type { Example, RunRecord } from './records';
 import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
@@ -77,6 +77,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     ownerWorkflowId: workflowId,
     flushEvery: spec.flushEvery,
     state: () => state as CarriedState,
+    progress: () => progressLine(progress()),
   });
   let firstFailure: RunRecord | undefined;
 

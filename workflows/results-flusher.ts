@@ -15,11 +15,12 @@ const FLUSH_INTERVAL = '10s';
 
 // Results are kept until the store takes them: retry without limit, so an outage never loses runs.
 // The activity heartbeats every second: a dead worker is noticed in seconds, not minutes.
-const { recordRuns } = proxyActivities<ExperimentActivities>({
+const RECORD_OPTIONS = {
   startToCloseTimeout: '5m',
   heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '1m' }, // no maximumAttempts: unlimited
-});
+} as const;
+const { recordRuns } = proxyActivities<ExperimentActivities>(RECORD_OPTIONS);
 
 export interface ResultsFlusher {
   add(record: RunRecord): void;
@@ -40,6 +41,8 @@ export interface FlusherOptions {
   flushEvery: number;
   /** The experiment's state, once prepared (signals can arrive before, on a continued run). */
   state: () => CarriedState;
+  /** One line of progress: the label of each store call in the UI's timeline (the experiment's main page). */
+  progress?: () => string;
 }
 
 export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
@@ -53,7 +56,8 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
 
   // The local store first (durable, cheap), then Arize.
   const storeBatch = async (batch: RunRecord[]): Promise<void> => {
-    await recordRuns({ experimentId, runs: batch });
+    const line = opts.progress?.();
+    await recordRuns.executeWithOptions({ ...RECORD_OPTIONS, ...(line ? { summary: `store ${batch.length} runs · ${line}` } : {}) }, [{ experimentId, runs: batch }]);
     const s = opts.state();
     const arize = s.arize;
     if (!arize || s.source.kind !== 'arize') return;
