@@ -4,6 +4,7 @@ import { connectWorker, createWorker } from '../../workers/create-worker';
 import { workerSettings, type WorkerFlags } from '../../workers/config';
 import { WorkerLogger } from '../../workers/logger';
 import { CliError, EXIT, loadConnectionConfig, unreachableMessage } from '../cli-context';
+import { requireSearchAttributes } from '../search-attributes-check';
 
 export async function workerCommand(flags: WorkerFlags): Promise<number> {
   const config = loadConnectionConfig();
@@ -23,6 +24,8 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     throw new CliError(unreachableMessage(config, err), EXIT.unreachable);
   }
   try {
+    // Without them every start of an example fails; say so now, in one line, not in each workflow task.
+    await requireSearchAttributes(connection.operatorService, config.namespace);
     const worker = await createWorker({ connection, namespace: config.namespace, settings });
     process.stdout.write(
       `dxp worker on ${config.address}, namespace ${config.namespace}, task queue ${settings.taskQueue}` +
