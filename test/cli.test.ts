@@ -82,7 +82,8 @@ test('run --wait prints the id and summary; a second run attaches; status and re
   expect(second.stdout).toContain('Attached to existing experiment cli-ok');
 
   const status = await dxp(['status', 'cli-ok']);
-  expect(status.stdout).toMatch(/experiment\/cli-ok: COMPLETED/);
+  expect(status.stdout).toMatch(/^Experiment cli-ok: COMPLETED$/m);
+  expect(status.stdout).toContain('2/2 done, 0 failed, 0 running');
 
   const result = await dxp(['result', 'cli-ok', '--json']);
   expect(result.code).toBe(0);
