@@ -68,13 +68,20 @@ export function devServerArgs(opts: DevServerOptions & { port: number; uiPort?: 
 async function requireFreePort(port: number, what: string): Promise<void> {
   const probe = createServer();
   probe.listen(port, '127.0.0.1');
-  const outcome = await Promise.race([once(probe, 'listening').then(() => 'free'), once(probe, 'error').then(([err]) => err as NodeJS.ErrnoException)]);
+  const outcome = await new Promise<'free' | NodeJS.ErrnoException>((resolve) => {
+    probe.once('listening', () => resolve('free'));
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err));
+  });
   if (typeof outcome === 'string') {
     probe.close();
     await once(probe, 'close');
     return;
   }
-  throw new Error(`cannot start the Temporal dev server: ${what} port ${port} is in use${outcome.code === 'EADDRINUSE' ? ' (another server runs there?)' : `: ${outcome.message}`}`);
+  throw new PortInUseError(`cannot start the Temporal dev server: ${what} port ${port} ${outcome.code === 'EADDRINUSE' ? 'is in use (another server runs there?)' : `cannot be used: ${outcome.message}`}`);
+}
+
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
 }
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {

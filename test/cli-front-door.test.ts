@@ -3,11 +3,13 @@
  * errors with exit codes that mean something, status/list/result from the experiment itself.
  * `node bin/dxp.js` processes against a real dev server and a real worker process.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DevServer } from '../client/dev-server';
+import { freePort, type DevServer } from '../client/dev-server';
 import { runDxp, type CliResult } from './helpers/cli';
-import { killAllWorkerProcesses, PROJECT_ROOT, startWorkerProcess } from './helpers/processes';
+import { killAllWorkerProcesses, PROJECT_ROOT, startWorkerProcess, waitFor } from './helpers/processes';
 import { startTestServer, tempDir, workflowBundleFile, writeJsonl } from './helpers/temporal';
 
 let server: DevServer;
@@ -198,5 +200,35 @@ describe('a Temporal server without dxp search attributes', () => {
     const started = await dxp(['run', spec], env);
     expect(started.code).toBe(0);
     expect(started.stdout).toContain('Started experiment plain');
+  });
+});
+
+describe('dxp server', () => {
+  test('links follow --ui-port to the UI that runs; a port in use is refused (exit 2)', async () => {
+    const [grpcPort, uiPort] = [await freePort(), await freePort()];
+    const registry = join(dir, 'registry');
+    const env = { ...process.env, DXP_DEV_SERVER_REGISTRY: registry, TEMPORAL_ADDRESS: `127.0.0.1:${grpcPort}` };
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'dxp.js'), 'server', '--port', String(grpcPort), '--ui-port', String(uiPort), '--db-file', join(dir, 'ui-port.db')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    try {
+      await waitFor(() => output.includes('Temporal dev server on'), { timeoutMs: 60_000, describe: () => output });
+      writeJsonl(dir, 'ui-port.jsonl', [{ id: 'u' }]);
+      const run = await runDxp(['run', writeSpec('ui-port', { dataset: { path: 'ui-port.jsonl' }, task: 'echo' })], { cwd: dir, env });
+      expect(run.stdout).toContain(`Temporal UI: http://127.0.0.1:${uiPort}/namespaces/default/workflows/experiment%2Fui-port`);
+      // The link is the UI that actually runs.
+      expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+
+      const busy = await runDxp(['server', '--port', String(grpcPort), '--headless', '--db-file', join(dir, 'busy.db')], { cwd: dir, env });
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain(`gRPC port ${grpcPort} is in use`);
+      expectOneLine(busy);
+    } finally {
+      child.kill('SIGINT');
+      await once(child, 'exit');
+    }
+    // Stopped: its note is gone, so a later server on that port gets the default link (port + 1000).
+    expect(existsSync(join(registry, `${grpcPort}.json`))).toBe(false);
   });
 });

@@ -134,13 +134,17 @@ test('an evaluator that throws is recorded on the run and the others still score
   expect(summary.evaluators.throws).toMatchObject({ errors: 1, scored: 0 });
 });
 
-test('a malformed row fails that example only', async () => {
+test('a malformed row fails that example only, with no evaluations (README: nothing to score)', async () => {
   const dataset = join(dir, 'malformed.jsonl');
   writeFileSync(dataset, '{"id":"good1","input":"x"}\n{"id": "broken", \n{"id":"good2","input":"y"}\n');
-  const spec = parseSpec({ name: 'malformed', dataset: { path: dataset }, task: 'echo', taskQueue });
+  const spec = parseSpec({ name: 'malformed', dataset: { path: dataset }, task: 'echo', evaluators: ['json-parses'], taskQueue });
   const summary = await (await startExperiment(client, spec, taskQueue)).handle.result();
   expect(summary).toMatchObject({ runs: 3, succeeded: 2, failed: 1 });
   expect(summary.failures[0]?.error).toMatch(/malformed row: line 2/);
+  expect(summary.evaluators['json-parses']?.scored).toBe(2);
+  const runs = storedRuns('malformed');
+  expect(runs.find((r) => r.exampleId === 'row-2')?.evaluations).toEqual({});
+  expect(runs.filter((r) => r.exampleId.startsWith('good')).map((r) => Object.keys(r.evaluations))).toEqual([['json-parses'], ['json-parses']]);
 });
 
 test('a failing step still runs the cleanup step, which sees the error', async () => {

@@ -1,7 +1,7 @@
 /** `dxp server`: the Temporal dev server with its Web UI, persisted in the data folder. */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { startDevServer, type DevServer } from '../dev-server';
+import { PortInUseError, startDevServer, type DevServer } from '../dev-server';
 import { startDevServerWithSdkDownload } from '../sdk-download-server';
 import { TemporalCliNotFoundError } from '../temporal-cli';
 import { CliError, EXIT } from '../exit-codes';
@@ -24,6 +24,7 @@ export async function launchServer(opts: ServerOptions, stdio: 'inherit' | 'igno
   try {
     return await startDevServer(options);
   } catch (err) {
+    if (err instanceof PortInUseError) throw new CliError(err.message, EXIT.badInput);
     if (!(err instanceof TemporalCliNotFoundError)) throw err;
     try {
       return await startDevServerWithSdkDownload(options);
