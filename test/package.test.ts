@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readStoredRuns } from '../client/commands/demo-agent';
 import type { DevServer } from '../client/dev-server';
 import type { RunRecord } from '../workflows/records';
 import { PROJECT_ROOT } from './helpers/processes';
@@ -100,15 +101,6 @@ function startWorker(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv
       reject(new Error(`dxp worker ${args.join(' ')} exited ${code} before it was ready:\n${output.slice(-6000)}`));
     });
   });
-}
-
-function storedRuns(dataDir: string, experiment: string): RunRecord[] {
-  const file = join(dataDir, 'experiments', experiment, 'runs.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as RunRecord);
 }
 
 function outputsById(runs: RunRecord[]): Record<string, unknown> {
@@ -260,7 +252,7 @@ test('npx dxp worker --tasks (a .ts and a .js module) and npx dxp run --wait, in
     expect(ts.stdout).toMatch(/runs 3: 2 succeeded, 1 failed/);
     expect(js.stdout).toMatch(/runs 2: 2 succeeded, 0 failed/);
 
-    const tsRuns = storedRuns(dataDir, 'pkg-ts');
+    const tsRuns = readStoredRuns(dataDir, 'pkg-ts');
     expect(outputsById(tsRuns)).toEqual({ a: 9, b: 144, c: null });
     const failed = tsRuns.find((r) => r.exampleId === 'c')!;
     // NonRetryableError imported from the package is recognised by the worker: one attempt only.
@@ -268,7 +260,7 @@ test('npx dxp worker --tasks (a .ts and a .js module) and npx dxp run --wait, in
     expect(failed.steps.find((s) => s.name === 'parse')?.attempts).toBe(1);
     for (const id of ['a', 'b']) expect(tsRuns.find((r) => r.exampleId === id)!.evaluations['is-square']).toMatchObject({ score: 1 });
 
-    const jsRuns = storedRuns(dataDir, 'pkg-js');
+    const jsRuns = readStoredRuns(dataDir, 'pkg-js');
     expect(outputsById(jsRuns)).toEqual({ x: 'DURABLE!', y: 'EXPERIMENTS!' });
     for (const run of jsRuns) expect(run.evaluations['ends-with-bang']).toMatchObject({ score: 1, label: 'True' });
   } catch (err) {
@@ -287,10 +279,10 @@ test('npx dxp demo and npx dxp demo --agent run from the installed package', asy
   expectSuccess('dxp demo --agent', agent);
   const demoName = /Experiment (demo-\S+): completed/.exec(demo.stdout)?.[1];
   expect(demoName).toBeDefined();
-  expect(storedRuns(dataDir, demoName!)).toHaveLength(40);
+  expect(readStoredRuns(dataDir, demoName!)).toHaveLength(40);
   const agentName = /Experiment (agent-demo-\S+): completed/.exec(agent.stdout)?.[1];
   expect(agentName).toBeDefined();
-  const agentRuns = storedRuns(dataDir, agentName!);
+  const agentRuns = readStoredRuns(dataDir, agentName!);
   expect(agentRuns).toHaveLength(7);
   expect(agentRuns.filter((r) => r.evaluations['hidden-tests']?.label === 'pass').length).toBeGreaterThan(0);
 }, 240_000);
