@@ -124,6 +124,22 @@ test('a row naming an example the dataset does not have is rejected alone with i
   expect(fake.requestLog().slice(requestsBefore).filter((e) => e.status === 422)).toEqual([]);
 });
 
+test('a table of which every row is rejected logs nothing and exits 1', async () => {
+  fake.seedDataset(spaceId, 'none-of-these', [{ id: 'ex_only', question: 'q' }]);
+  const file = join(dir, 'all-unknown.csv');
+  writeFileSync(file, 'example_id,output\nex_nope_1,1\nex_nope_2,2\n');
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const { code, out } = await log(file, { dataset: 'none-of-these', name: 'all-unknown' });
+    expect(code).toBe(1);
+    expect(out).toMatch(/2 rows rejected:/);
+    expect(stderr).toHaveBeenCalledWith('dxp log: nothing was logged: all 2 rows were rejected\n');
+  } finally {
+    stderr.mockRestore();
+  }
+  expect(runsOf('all-unknown')).toHaveLength(0);
+});
+
 test('a JSON array logs too, and running the same log again attaches instead of duplicating', async () => {
   const file = join(dir, 'results.json');
   writeFileSync(file, JSON.stringify(exampleIds.slice(0, 5).map((id) => ({ example_id: id, output: 'o', label: 'fine' }))));

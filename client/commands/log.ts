@@ -64,7 +64,13 @@ export async function logCommand(client: Client, config: ConnectionConfig, file:
   process.stdout.write(`  workflow id: ${workflowId}\n${link ? `  Temporal UI: ${link}\n` : ''}`);
   if (!opts.wait) return EXIT.ok;
   try {
-    process.stdout.write(formatLogResult(await handle.result()));
+    const result = await handle.result();
+    process.stdout.write(formatLogResult(result));
+    // Rows rejected beside logged ones are reported, not fatal; a table of which nothing was logged is a failure.
+    if (result.rows > 0 && result.rejected === result.rows) {
+      process.stderr.write(`dxp log: nothing was logged: all ${result.rows} rows were rejected\n`);
+      return EXIT.failed;
+    }
     return EXIT.ok;
   } catch (err) {
     process.stderr.write(`dxp log failed: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}\n`);
