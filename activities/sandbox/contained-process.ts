@@ -19,7 +19,15 @@ export interface ContainedSpawn {
   signal: AbortSignal;
   /** Joined before exec (by a tiny sh wrapper), so every descendant is in it from the start. */
   cgroup: RunCgroup | null;
+  /**
+   * Keep stdout as bytes (`stdoutBytes`, `stdout` left empty), counted on its own against this cap
+   * instead of maxOutputBytes (stderr still is): a file transfer's data. Over the cap: killed as `output`.
+   */
+  stdoutBytesCap?: number;
 }
+
+/** A RunResult, plus stdout's bytes when `stdoutBytesCap` asked for them. */
+export type ContainedResult = RunResult & { stdoutBytes?: Buffer };
 
 /** Writes its pid into each file before `--`, then execs the rest. */
 const JOIN_CGROUPS =
@@ -39,7 +47,7 @@ const CLOSE_GRACE_MS = 500;
 const SIGNAL_NAMES = new Map<number, string>();
 for (const [name, n] of Object.entries(osConstants.signals)) if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name);
 
-export async function runContained(spec: ContainedSpawn): Promise<RunResult> {
+export async function runContained(spec: ContainedSpawn): Promise<ContainedResult> {
   const { limits, signal, cgroup } = spec;
   if (signal.aborted) {
     return { exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, outputTruncated: false, killedBy: 'cancelled', durationMs: 0 };
@@ -62,23 +70,24 @@ export async function runContained(spec: ContainedSpawn): Promise<RunResult> {
 
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  let outputBytes = 0;
+  const binary = spec.stdoutBytesCap !== undefined;
+  const counted = { shared: 0, stdout: 0 };
   let outputTruncated = false;
-  const collect = (into: Buffer[]) => (chunk: Buffer) => {
+  const collect = (into: Buffer[], counter: keyof typeof counted, cap: number) => (chunk: Buffer) => {
     if (outputTruncated) return;
-    const room = limits.maxOutputBytes - outputBytes;
+    const room = cap - counted[counter];
     if (chunk.length > room) {
       into.push(chunk.subarray(0, room));
-      outputBytes += room;
+      counted[counter] += room;
       outputTruncated = true;
       kill('output');
       return;
     }
     into.push(chunk);
-    outputBytes += chunk.length;
+    counted[counter] += chunk.length;
   };
-  child.stdout.on('data', collect(out));
-  child.stderr.on('data', collect(err));
+  child.stdout.on('data', binary ? collect(out, 'stdout', spec.stdoutBytesCap ?? 0) : collect(out, 'shared', limits.maxOutputBytes));
+  child.stderr.on('data', collect(err, 'shared', limits.maxOutputBytes));
   child.stdin.on('error', () => undefined); // EPIPE when the command does not read its input
   child.stdin.end(spec.stdin ?? '');
 
@@ -116,12 +125,13 @@ export async function runContained(spec: ContainedSpawn): Promise<RunResult> {
     return {
       exitCode,
       signal: endSignal,
-      stdout: Buffer.concat(out).toString('utf8'),
+      stdout: binary ? '' : Buffer.concat(out).toString('utf8'),
       stderr: Buffer.concat(err).toString('utf8'),
       timedOut: killedBy === 'wall-time' || killedBy === 'cpu',
       outputTruncated,
       ...(killedBy ? { killedBy } : {}),
       durationMs: Math.round(performance.now() - started),
+      ...(binary ? { stdoutBytes: Buffer.concat(out) } : {}),
     };
   } finally {
     clearTimeout(wallTimer);

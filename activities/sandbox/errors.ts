@@ -12,7 +12,12 @@ export type SandboxErrorCode =
   /** Limits or options that make no sense (negative limits, bad env names). */
   | 'SANDBOX_INVALID_OPTIONS'
   /** The provider asked for cannot work on this machine. */
-  | 'SANDBOX_UNAVAILABLE';
+  | 'SANDBOX_UNAVAILABLE'
+  /**
+   * Moving files in or out of the sandbox failed: it timed out (e.g. on a FIFO swapped in after
+   * the check), a file is larger than maxFileBytes, or the sandbox's own tools refused (permissions).
+   */
+  | 'SANDBOX_TRANSFER_FAILED';
 
 /** Thrown by providers and sandboxes; branch on `code`, which stays stable. */
 export class SandboxError extends Error {

@@ -9,15 +9,8 @@ import { RunCgroup, runCgroupName, type CgroupSupport, type RunCgroupLimits } fr
 import { runContained } from './contained-process';
 import { SandboxError } from './errors';
 import { NPROC_SLACK, prlimitArgs } from './host-tools';
-import {
-  createSandboxDirs,
-  ensureWorkDir,
-  readWorkFile,
-  removeSandboxDirs,
-  writeWorkFile,
-  type SandboxDirs,
-  type SandboxOwner,
-} from './workdir';
+import { getFile, putFiles, type TransferRunner } from './transfer';
+import { createSandboxDirs, removeSandboxDirs, workRelativePath, type SandboxDirs, type SandboxOwner } from './workdir';
 import {
   mergeLimits,
   type ProvisionOptions,
@@ -207,9 +200,11 @@ export class LocalSandbox implements Sandbox {
     }
     const limits = mergeLimits(this.limits, opts.limits);
     const env = checkEnv(opts.env ?? {});
-    for (const [path, content] of Object.entries(opts.files ?? {})) await this.writeFile(path, content);
-    const cwd = opts.cwd === undefined || opts.cwd === '' || opts.cwd === '.' ? '' : opts.cwd;
-    const cwdRel = cwd === '' ? '' : (await ensureWorkDir(this.workDir, cwd, this.owner)).slice(this.workDir.length + 1);
+    const files = Object.entries(opts.files ?? {}).map(([path, content]) => [fileTarget(path), asBuffer(content)] as const);
+    const cwdRel = opts.cwd === undefined || opts.cwd === '' ? '' : workRelativePath(opts.cwd);
+    // The files and the cwd in one transfer, made inside the sandbox (transfer.ts).
+    await putFiles(this.transfer, this.limits, files, cwdRel);
+
 
     const signal = opts.signal
       ? AbortSignal.any([opts.signal, this.teardownController.signal])
@@ -225,17 +220,36 @@ export class LocalSandbox implements Sandbox {
     }
   }
 
+  /** Written by the sandbox itself (transfer.ts): the host never opens a path in the work dir. */
   async writeFile(path: string, content: string | Buffer): Promise<void> {
     this.assertLive();
-    await writeWorkFile(this.workDir, path, content, this.owner);
+    await this.track(putFiles(this.transfer, this.limits, [[fileTarget(path), asBuffer(content)]]));
   }
 
+  /** Read by the sandbox itself, at most `limits.maxFileBytes` (transfer.ts). */
   readFile(path: string): Promise<Buffer>;
   readFile(path: string, encoding: BufferEncoding): Promise<string>;
   async readFile(path: string, encoding?: BufferEncoding): Promise<Buffer | string> {
-    const data = await readWorkFile(this.workDir, path);
+    this.assertLive();
+    const data = await this.track(getFile(this.transfer, this.limits, workRelativePath(path) || '.'));
     return encoding ? data.toString(encoding) : data;
   }
+
+  /**
+   * Runs a transfer's program with the sandbox's launcher: the sandbox uid, its mounts (bubblewrap)
+   * or its cwd (weak), the work dir as cwd, no cgroup (its own short limits), killed by teardown.
+   */
+  private readonly transfer: TransferRunner = (command, { stdin, limits, stdoutBytesCap }) => {
+    const plan = this.launcher.plan({ command, limits, env: {}, cwd: '', cgroup: null });
+    return runContained({
+      ...plan,
+      ...(stdin !== undefined ? { stdin } : {}),
+      ...(stdoutBytesCap !== undefined ? { stdoutBytesCap } : {}),
+      limits,
+      signal: this.teardownController.signal,
+      cgroup: null,
+    });
+  };
 
   teardown(): Promise<void> {
     this.tornDown ??= (async () => {
@@ -258,6 +272,19 @@ export class LocalSandbox implements Sandbox {
     );
     return promise;
   }
+}
+
+/** The normalised path of a file to write; the work dir itself is refused. */
+function fileTarget(path: string): string {
+  const rel = workRelativePath(path);
+  if (rel === '') throw new SandboxError('SANDBOX_PATH_ESCAPE', 'cannot write to the work dir itself');
+  return rel;
+}
+
+function asBuffer(content: string | Uint8Array): Buffer {
+  if (typeof content === 'string') return Buffer.from(content, 'utf8');
+  if (content instanceof Uint8Array) return Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  throw new SandboxError('SANDBOX_INVALID_OPTIONS', 'file content must be a string or a Buffer');
 }
 
 function checkEnv(env: Record<string, string>): Record<string, string> {

@@ -5,7 +5,6 @@
  * dies) in memory and pids cgroups when writable; rlimits via prlimit; wall time, output and
  * cancellation from the parent. It sees the host's filesystem and network: record its warning.
  */
-import { join } from 'node:path';
 import { detectCgroups } from './cgroups';
 import { findExecutable, SANDBOX_PATH } from './host-tools';
 import {
@@ -69,13 +68,17 @@ class WeakLauncher implements Launcher {
   }
 
   plan({ command, limits, env, cwd, cgroup }: LaunchRequest): LaunchPlan {
+    // The launcher starts (as root) in the work dir, whose parent is the worker's; a `cwd` inside it
+    // is entered after the uid drop, so that a symlink the sandbox put there is followed as the
+    // sandbox user, never by root (which could start it in a directory it cannot reach).
+    const enter = cwd === '' ? [] : ['/bin/sh', '-c', 'cd -- "$1" || exit 125; shift; exec "$@"', 'dxp-cwd', cwd];
     // No bwrap to die with the worker: setpriv's parent-death signal kills the command instead.
-    const argv = [...uidDropAndRlimitArgs(this.host, this.owner, limits, cgroup, ['--pdeathsig=KILL']), ...command];
+    const argv = [...uidDropAndRlimitArgs(this.host, this.owner, limits, cgroup, ['--pdeathsig=KILL']), ...enter, ...command];
     const home = this.dirs.workDir;
     return {
       argv,
       env: { PATH: SANDBOX_PATH, HOME: home, LANG: 'C.UTF-8', TMPDIR: this.dirs.tmpDir, ...env },
-      cwd: cwd === '' ? home : join(home, cwd),
+      cwd: home,
     };
   }
 }

@@ -1,14 +1,13 @@
 /**
- * The host side of a sandbox's files: a private directory per sandbox, and reads and writes into
- * its work dir that cannot be steered out of it by `..` or by symlinks the guest planted.
+ * The host side of a sandbox's files: a private directory per sandbox, and the check of the paths
+ * that the file API takes (reads and writes themselves run inside the sandbox: transfer.ts).
  *
  * Layout: `<rootDir>/dxp-sbx-<worker pid>-XXXXXX/` (root-owned, 0711) holding `work/` (the work dir, owned by
  * the sandbox uid, 0700), `tmp/` (TMPDIR of the weak provider) and `etc/` (a passwd and group
  * naming only the sandbox user, for the bubblewrap provider).
  */
-import { constants as fsConstants } from 'node:fs';
-import { chmod, chown, lstat, mkdir, mkdtemp, open, readdir, realpath, rm, writeFile as fsWriteFile } from 'node:fs/promises';
-import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { chmod, chown, mkdir, mkdtemp, readdir, realpath, rm, writeFile as fsWriteFile } from 'node:fs/promises';
+import { basename, join, posix } from 'node:path';
 import { isAlive } from './cgroups';
 import { SandboxError } from './errors';
 
@@ -74,107 +73,21 @@ export async function removeSandboxDirs(dirs: SandboxDirs): Promise<void> {
   await rm(dirs.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 }
 
-/** `rel` resolved in `workDir`; throws SANDBOX_PATH_ESCAPE for absolute paths and `..` escapes. */
-export function resolveInWorkDir(workDir: string, rel: string): string {
+/**
+ * `rel` as a normalised path relative to the work dir (`''` for the work dir itself): throws
+ * SANDBOX_PATH_ESCAPE for unusable and absolute paths and for `..` leading out. Only text: the
+ * host never resolves it on the disk, the sandbox's own tools do (transfer.ts).
+ */
+export function workRelativePath(rel: string): string {
   if (typeof rel !== 'string' || rel.length === 0 || rel.includes('\0')) {
     throw new SandboxError('SANDBOX_PATH_ESCAPE', `not a usable path: ${JSON.stringify(rel)}`);
   }
-  if (isAbsolute(rel)) {
+  if (posix.isAbsolute(rel)) {
     throw new SandboxError('SANDBOX_PATH_ESCAPE', `paths are relative to the work dir, got the absolute path ${rel}`);
   }
-  const full = resolve(workDir, rel);
-  if (full !== workDir && !full.startsWith(workDir + sep)) {
+  const normal = posix.normalize(rel).replace(/\/+$/, '');
+  if (normal === '..' || normal.startsWith('../')) {
     throw new SandboxError('SANDBOX_PATH_ESCAPE', `${rel} leads out of the work dir`);
   }
-  return full;
-}
-
-function isInside(workDir: string, full: string): boolean {
-  return full === workDir || full.startsWith(workDir + sep);
-}
-
-/**
- * Writes `content` at `rel`, creating parent directories (owned by the sandbox user). A symlink
- * or non-directory on the way, or a symlink at the target, is refused: the guest may have put
- * one there to make the host write outside the work dir.
- */
-export async function writeWorkFile(
-  workDir: string,
-  rel: string,
-  content: string | Buffer,
-  owner: SandboxOwner | null,
-): Promise<void> {
-  const full = resolveInWorkDir(workDir, rel);
-  if (full === workDir) throw new SandboxError('SANDBOX_PATH_ESCAPE', 'cannot write to the work dir itself');
-  await ensureDirs(workDir, relative(workDir, full).split(sep).slice(0, -1), owner, rel);
-  let handle;
-  try {
-    handle = await open(full, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | fsConstants.O_NOFOLLOW, 0o644);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new SandboxError('SANDBOX_PATH_ESCAPE', `${rel} is a symlink`, { cause: err });
-    }
-    throw err;
-  }
-  try {
-    if (!(await handle.stat()).isFile()) throw new SandboxError('SANDBOX_PATH_ESCAPE', `${rel} is not a regular file`);
-    await handle.writeFile(content);
-    if (owner) await handle.chown(owner.uid, owner.gid);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Creates (or checks) a directory relative to the work dir, e.g. a run's `cwd`. */
-export async function ensureWorkDir(workDir: string, rel: string, owner: SandboxOwner | null): Promise<string> {
-  const full = resolveInWorkDir(workDir, rel);
-  await ensureDirs(workDir, relative(workDir, full).split(sep).filter(Boolean), owner, rel);
-  return full;
-}
-
-async function ensureDirs(workDir: string, parts: string[], owner: SandboxOwner | null, rel: string): Promise<void> {
-  let dir = workDir;
-  for (const part of parts) {
-    dir = join(dir, part);
-    const stat = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return null;
-      throw err;
-    });
-    if (stat === null) {
-      await mkdir(dir, { mode: 0o755 });
-      if (owner) await chown(dir, owner.uid, owner.gid);
-    } else if (!stat.isDirectory()) {
-      throw new SandboxError('SANDBOX_PATH_ESCAPE', `${rel}: ${relative(workDir, dir)} is not a directory (a symlink?)`);
-    }
-  }
-}
-
-/** Reads `rel`; symlinks are followed only while they stay inside the work dir. */
-export async function readWorkFile(workDir: string, rel: string): Promise<Buffer> {
-  const full = resolveInWorkDir(workDir, rel);
-  let real: string;
-  try {
-    real = await realpath(full);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new SandboxError('SANDBOX_FILE_NOT_FOUND', `${rel} does not exist in the work dir`, { cause: err });
-    }
-    throw err;
-  }
-  if (!isInside(workDir, real)) throw new SandboxError('SANDBOX_PATH_ESCAPE', `${rel} is a symlink out of the work dir`);
-  let handle;
-  try {
-    handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new SandboxError('SANDBOX_PATH_ESCAPE', `${rel} changed into a symlink`, { cause: err });
-    }
-    throw err;
-  }
-  try {
-    if (!(await handle.stat()).isFile()) throw new SandboxError('SANDBOX_FILE_NOT_FOUND', `${rel} is not a regular file`);
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
+  return normal === '.' ? '' : normal;
 }
