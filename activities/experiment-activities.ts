@@ -45,6 +45,8 @@ export interface ReadInput {
 }
 
 export function createExperimentActivities(deps: ExperimentActivityDeps) {
+  /** Experiments known to be open in this worker's store. */
+  const opened = new Set<string>();
   return {
     async prepareExperiment({ experimentId, spec, workflowId }: PrepareInput): Promise<Prepared> {
       let plan: TaskPlan;
@@ -76,13 +78,31 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
     },
 
     async recordRuns({ experimentId, runs }: { experimentId: string; runs: RunRecord[] }): Promise<AppendResult> {
-      return whileHeartbeating(() => deps.sink.append(experimentId, runs));
+      return whileHeartbeating(async () => {
+        await openHere(experimentId);
+        return deps.sink.append(experimentId, runs);
+      });
     },
 
     async finalizeExperiment({ experimentId, status }: { experimentId: string; status: ExperimentSummary['status'] }): Promise<ExperimentSummary> {
-      return whileHeartbeating(() => deps.sink.summarize(experimentId, status, new Date().toISOString()));
+      return whileHeartbeating(async () => {
+        await openHere(experimentId);
+        return deps.sink.summarize(experimentId, status, new Date().toISOString());
+      });
     },
   };
+
+  /**
+   * Workers on other machines have other stores: the one that prepared the experiment opened it in
+   * its own. Another worker opens it in its store on first use (its meta says so) and keeps the runs
+   * it records there, instead of failing until the retry lands on the first worker.
+   */
+  async function openHere(experimentId: string): Promise<void> {
+    if (opened.has(experimentId)) return;
+    const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+    await deps.sink.open({ experimentId, name: experimentId, spec: null, startedAt: new Date().toISOString(), workflowId, openedBy: 'recordRuns' });
+    opened.add(experimentId);
+  }
 
   async function readPage({ source, cursor, limit, sample }: ReadInput): Promise<{ examples: Example[]; nextCursor: string | null }> {
     const reader = deps.datasets.open(source, Context.current().cancellationSignal);

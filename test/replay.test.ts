@@ -1,7 +1,7 @@
 /**
  * Replays committed histories against today's workflow code: a change that would break
  * running experiments (non-determinism) fails here. Re-record with
- * `DXP_RECORD_HISTORIES=1 npx jest test/continue-as-new test/log test/arize-pipeline test/agent test/failed-examples` only for an
+ * `DXP_RECORD_HISTORIES=1 npx jest test/continue-as-new test/log test/arize-pipeline test/agent test/failed-examples test/split-stores` only for an
  * intended change (with Temporal's patching API once experiments run in production).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ test('there are recorded histories of every workflow, one of which continued as 
       'example-agent-crash.json',
       'example-agent-continued.json',
       'experiment-arize-upload-refused.json',
+      'experiment-own-tally.json',
       'log-experiment.json',
     ]),
   );

@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ArizeUploadState, Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from './records';
 import type { ExperimentSpec } from './spec';
+import type { SummaryTally } from './summary-tally';
 import type { SamplePlan } from '../activities/datasets/sampling';
 
 export const EXPERIMENT_WORKFLOW_TYPE = 'experiment';
@@ -60,6 +61,8 @@ export interface CarriedState {
   location?: string;
   /** Upload to Arize AX: present when the dataset is an Arize dataset and this is not a dry run. */
   arize?: ArizeUploadState;
+  /** The summary so far, from the run records reported (absent in state carried from before it existed). */
+  tally?: SummaryTally;
 }
 
 export interface ExperimentProgress {

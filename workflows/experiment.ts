@@ -36,6 +36,7 @@ import { progressLine, renderProgress } from './progress-details';
 import { createResultsFlusher } from './results-flusher';
 import type { Example, RunRecord } from './records';
 import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
+import { addRun, emptyTally, summaryOf } from './summary-tally';
 import { DRY_RUN_DEFAULT_COUNT } from './spec';
 
 /** Children started by one generation before it continues as new (each costs ~5.5 parent events, measured). */
@@ -105,6 +106,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     } else {
       state.counts.succeeded++;
     }
+    if (state.tally) addRun(state.tally, record);
     results.add(record);
   });
 
@@ -120,6 +122,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
       queue: [],
       inFlight: {},
       counts: { total: prepared.total, started: 0, succeeded: 0, failed: 0, skipped: 0 },
+      tally: emptyTally(),
       startedAt: new Date(workflowInfo().startTime).toISOString(),
       generation: 0,
       location: prepared.location,
@@ -211,6 +214,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     s.counts.failed++;
     if (taken) s.counts.skipped++;
     firstFailure ??= record;
+    if (s.tally) addRun(s.tally, record);
     results.add(record);
     log.warn('example rejected: its id repeats an earlier row', { exampleId: ex.id, row });
   };
@@ -270,7 +274,13 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     await results.drain();
     await condition(allHandlersFinished);
     await results.drain();
-    const summary = { ...(await sinkIo.finalizeExperiment({ experimentId, status })), ...(s.arize ? { arize: s.arize } : {}) };
+    const stored = await sinkIo.finalizeExperiment({ experimentId, status });
+    // The experiment's own tally counts every run, whichever worker (and disk) stored it; an
+    // experiment carried over from before the tally existed has only the store's count.
+    const own = s.tally
+      ? summaryOf(s.tally, { experimentId, name: spec.name, status, location: stored.location, startedAt: s.startedAt, finishedAt: stored.finishedAt })
+      : stored;
+    const summary = { ...own, ...(s.arize ? { arize: s.arize } : {}) };
     upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
     phase = 'done';
     setCurrentDetails(renderProgress(progress()));

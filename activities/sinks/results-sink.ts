@@ -10,6 +10,8 @@ export interface ExperimentMeta {
   spec: unknown;
   startedAt: string;
   workflowId: string;
+  /** Set when a worker other than the preparing one opened it (its store has only the runs it recorded; no spec). */
+  openedBy?: 'recordRuns';
 }
 
 export interface AppendResult {

@@ -19,6 +19,9 @@ export async function uploadCommand(name: string, opts: { dataDir?: string }): P
   const meta = await store.readMeta(name).catch((err: Error) => {
     throw new CliError(`no stored experiment '${name}' in this data folder (--data-dir / DXP_DATA_DIR): ${err.message}`, EXIT.badInput);
   });
+  if (!meta.spec) {
+    throw new CliError(`this data folder holds only the runs a worker recorded for '${name}', not the experiment's spec: run \`dxp upload\` with the data folder of the worker that prepared it`, EXIT.badInput);
+  }
   const spec = meta.spec as ExperimentSpec;
   if (!isArizeDataset(spec.dataset)) throw new CliError(`experiment '${name}' ran on a local dataset: there is no Arize experiment to upload to`, EXIT.badInput);
   const owner = experimentWorkflowId(name);
