@@ -10,6 +10,7 @@ import { chmod, chown, mkdir, mkdtemp, readdir, realpath, rm, writeFile as fsWri
 import { basename, join, posix } from 'node:path';
 import { isAlive } from './cgroups';
 import { SandboxError } from './errors';
+import { removeTree } from './teardown';
 
 const DIR_PREFIX = 'dxp-sbx-';
 /** Root dirs already swept by this process. */
@@ -65,12 +66,17 @@ export async function sweepStaleSandboxDirs(rootDir: string): Promise<void> {
   for (const entry of entries) {
     const pid = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(entry.name)?.[1];
     if (!entry.isDirectory() || pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
-    await rm(join(rootDir, entry.name), { recursive: true, force: true }).catch(() => undefined);
+    // Best effort: a dir that cannot be removed now is tried again by the next worker.
+    await removeTree(join(rootDir, entry.name)).catch(() => undefined);
   }
 }
 
+/**
+ * Removes the sandbox's dirs, whatever tree its programs left (see teardown.ts); call it only once
+ * none of them runs. Throws SandboxTeardownError when the dir is still on the host.
+ */
 export async function removeSandboxDirs(dirs: SandboxDirs): Promise<void> {
-  await rm(dirs.root, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  await removeTree(dirs.root);
 }
 
 /**

@@ -4,9 +4,11 @@
  * cancellation or timeout). Used by task steps and cleanup; usable from any activity.
  */
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { bindSignal } from '../sandbox/bound-signal';
 import { SandboxError } from '../sandbox/errors';
 import { workerSandboxProvider } from '../sandbox/from-env';
+import { SandboxTeardownError } from '../sandbox/teardown';
 import type { ProvisionOptions, Sandbox } from '../sandbox/types';
 
 /** Heartbeat details are stored by the server on every heartbeat and handed to the next attempt: keep them small. */
@@ -16,13 +18,15 @@ export const MAX_HEARTBEAT_DETAILS_BYTES = 4 * 1024;
 const MAX_TICK_MS = 1_000;
 const MIN_TICK_MS = 100;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A provider's error message in a warning is cut here (a deep tree's path alone is kilobytes). */
+const MAX_TEARDOWN_REASON_CHARS = 500;
 
 export interface StepScope {
   /** Records progress details (and liveness); `undefined` keeps the last details. */
   heartbeat(details?: unknown): void;
   /** A sandbox from the worker's provider (DXP_SANDBOX); its runs stop on the activity's cancellation. */
   sandbox(opts?: ProvisionOptions): Promise<Sandbox>;
-  /** Sandbox warnings and refused heartbeats so far, each once. */
+  /** Sandbox warnings, refused heartbeats and failed teardowns so far, each once. */
   readonly warnings: string[];
   /** The last heartbeat details of a previous attempt. */
   readonly resumeFrom: unknown;
@@ -36,6 +40,8 @@ export async function withStepScope<T>(
   const { info, cancellationSignal } = activity;
   const warnings: string[] = [];
   const open = new Set<Sandbox>();
+  /** Each sandbox's teardown, started once (by a cancel, the deadline or the end), awaited before the step ends. */
+  const teardowns = new Map<Sandbox, Promise<void>>();
   let ended = false;
   // Start from the previous attempt's details: a heartbeat without them would erase them on the server.
   let latest: unknown = info.heartbeatDetails;
@@ -54,11 +60,20 @@ export async function withStepScope<T>(
     ticker = setInterval(() => activity.heartbeat(latest), Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, third)));
   };
 
+  // A teardown that fails leaves something on the host: a warning in the run record, not only a log line.
+  const tearDown = (sandbox: Sandbox): Promise<void> => {
+    let done = teardowns.get(sandbox);
+    if (!done) {
+      done = Promise.resolve()
+        .then(() => sandbox.teardown())
+        .catch((err: unknown) => warn(teardownWarning(sandbox, err), { sandbox: sandbox.id, error: String(err) }));
+      teardowns.set(sandbox, done);
+    }
+    return done;
+  };
   const tearDownAll = async (): Promise<void> => {
-    const sandboxes = [...open];
-    open.clear();
-    const results = await Promise.allSettled(sandboxes.map((s) => s.teardown()));
-    for (const r of results) if (r.status === 'rejected') activity.log.error('sandbox teardown failed', { error: String(r.reason) });
+    for (const sandbox of open) void tearDown(sandbox);
+    await Promise.all(teardowns.values());
   };
 
   // Cancellation and timeout kill sandboxes at once, even if the user code ignores its signal.
@@ -86,7 +101,7 @@ export async function withStepScope<T>(
       const provider = await workerSandboxProvider();
       const sandbox = await provider.provision(provisionOptions);
       if (ended || cancellationSignal.aborted) {
-        await sandbox.teardown();
+        await tearDown(sandbox);
         throw new SandboxError('SANDBOX_TORN_DOWN', 'the step ended or was cancelled while its sandbox was provisioned');
       }
       open.add(sandbox);
@@ -99,17 +114,50 @@ export async function withStepScope<T>(
     resumeFrom: info.heartbeatDetails,
   };
 
-  if (info.heartbeatTimeoutMs) startTicker();
-  try {
-    const value = await fn(scope);
-    return { value, warnings: [...warnings] };
-  } finally {
+  // Teardown before the result: its warnings belong to this step. The ticker runs on meanwhile,
+  // so a big tree taking seconds to remove does not time the step out on its heartbeat.
+  const end = async (): Promise<void> => {
     ended = true;
-    clearInterval(ticker);
     clearTimeout(deadline);
-    cancellationSignal.removeEventListener('abort', onAbort);
-    await tearDownAll();
+    try {
+      await tearDownAll();
+    } finally {
+      clearInterval(ticker);
+      cancellationSignal.removeEventListener('abort', onAbort);
+    }
+  };
+
+  if (info.heartbeatTimeoutMs) startTicker();
+  let value: T;
+  try {
+    value = await fn(scope);
+  } catch (err) {
+    const before = warnings.length;
+    await end();
+    throw warnings.length > before ? withWarnings(err, warnings) : err;
   }
+  await end();
+  return { value, warnings: [...warnings] };
+}
+
+/** The run record's line for a sandbox whose teardown failed. */
+function teardownWarning(sandbox: Sandbox, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const text = err instanceof SandboxTeardownError ? message : `teardown failed: ${message}`;
+  const cut = text.length > MAX_TEARDOWN_REASON_CHARS ? `${text.slice(0, MAX_TEARDOWN_REASON_CHARS)}...` : text;
+  return `sandbox ${sandbox.id}: ${cut}`;
+}
+
+/**
+ * A step's failure with the warnings that came after it was made (its sandboxes' teardown): the
+ * workflow reads them from the first detail (see userCode), which is updated, or added when empty.
+ */
+function withWarnings(err: unknown, warnings: string[]): unknown {
+  if (!(err instanceof ApplicationFailure) || !Array.isArray(err.details)) return err;
+  const first: unknown = err.details[0];
+  if (first === undefined) err.details.push({ warnings: [...warnings] });
+  else if (typeof first === 'object' && first !== null && !Array.isArray(first)) err.details[0] = { ...first, warnings: [...warnings] };
+  return err;
 }
 
 /** Why these details cannot be heartbeat details (too big, not JSON), or undefined when they can. */
