@@ -11,12 +11,18 @@
  * - identity: as root, no user namespace; `setpriv` drops to a per-sandbox uid/gid with no
  *   groups, capabilities or new privileges (a real uid, so RLIMIT_NPROC counts). Not root: a
  *   user namespace with further user namespaces disabled;
+ * - system calls: a seccomp filter (seccomp.ts) refuses new user namespaces (`unshare`/`clone`
+ *   with CLONE_NEWUSER, `clone3`, `setns`), as root and not;
+ * - arguments: bwrap reads its options (bind paths, the environment) from fd 3 (`--args 3`) and
+ *   the filter from fd 4, so that neither `ps` on the host nor /proc/1/cmdline inside shows host
+ *   paths or the values of `env`: the command line is `bwrap --args 3 --seccomp 4 -- setpriv …`;
  * - limits: a memory cgroup (else RLIMIT_AS), a pids cgroup (and RLIMIT_NPROC), RLIMIT_CPU,
  *   RLIMIT_FSIZE, no core files; wall time, output and cancellation from the parent.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { detectCgroups } from './cgroups';
 import { SandboxError } from './errors';
 import { findExecutable, findUnderUsr, SANDBOX_PATH } from './host-tools';
@@ -29,6 +35,7 @@ import {
   type LocalHost,
   type LocalProviderOptions,
 } from './local-sandbox';
+import { sandboxSeccompProgram } from './seccomp';
 import { mergeLimits, type SandboxLimits } from './types';
 import type { SandboxDirs, SandboxOwner } from './workdir';
 
@@ -58,6 +65,8 @@ const BWRAP_PROCESSES = 2;
 /** setpriv and prlimit are found under /usr, so that they are visible inside. */
 interface HostSetup extends LocalHost {
   bwrap: string;
+  /** The compiled filter for `--seccomp`; null on a CPU seccomp.ts has no table for. */
+  seccomp: Buffer | null;
 }
 
 export class BubblewrapProvider extends LocalSandboxProvider<HostSetup, BubblewrapProviderOptions> {
@@ -74,8 +83,9 @@ export class BubblewrapProvider extends LocalSandboxProvider<HostSetup, Bubblewr
     const asRoot = process.getuid?.() === 0;
     const setpriv = asRoot ? findUnderUsr('setpriv') : null;
     const prlimit = findUnderUsr('prlimit');
-    const host: HostSetup = { bwrap, setpriv, prlimit, asRoot };
+    const host: HostSetup = { bwrap, setpriv, prlimit, asRoot, seccomp: sandboxSeccompProgram() };
     const warnings: string[] = [];
+    if (!host.seccomp) warnings.push(`no seccomp filter for ${process.arch}: ${userNamespacesLeft(host)}`);
     if (asRoot && !setpriv) {
       warnings.push('setpriv (util-linux) not found: the command runs as root of a user namespace, not as an unprivileged uid; RLIMIT_NPROC does not apply');
     }
@@ -84,7 +94,13 @@ export class BubblewrapProvider extends LocalSandboxProvider<HostSetup, Bubblewr
     }
     if (!prlimit) warnings.push('prlimit (util-linux) not found: no CPU-time, file-size or process rlimits');
 
-    const reason = await probe(host);
+    let reason = await probe(host);
+    if (reason && host.seccomp && (await probe({ ...host, seccomp: null })) === null) {
+      // A kernel without seccomp filters, say: isolation without the filter beats none.
+      warnings.push(`bwrap refuses the seccomp filter (${reason}): ${userNamespacesLeft(host)}`);
+      host.seccomp = null;
+      reason = null;
+    }
     if (reason) throw new SandboxError('SANDBOX_UNAVAILABLE', `bubblewrap does not work here: ${reason}`);
 
     const cgroups = asRoot ? await detectCgroups() : null;
@@ -123,7 +139,7 @@ class BubblewrapLauncher implements Launcher {
 
   plan({ command, limits, env, cwd, cgroup }: LaunchRequest): LaunchPlan {
     const guestEnv: Record<string, string> = { PATH: SANDBOX_PATH, HOME: '/work', LANG: 'C.UTF-8', TMPDIR: '/tmp', ...env };
-    const args = [
+    const options = [
       ...namespaceArgs(this.host, limits.network),
       ...filesystemArgs(limits, this.readOnlyPaths),
       '--ro-bind', join(this.dirs.etcDir, 'passwd'), '/etc/passwd',
@@ -132,13 +148,30 @@ class BubblewrapLauncher implements Launcher {
       '--chdir', cwd === '' ? '/work' : `/work/${cwd}`,
       '--clearenv',
       ...Object.entries(guestEnv).flatMap(([name, value]) => ['--setenv', name, value]),
-      '--',
     ];
     // Inside the sandbox: bwrap's --die-with-parent already ends the run with the worker.
     const inner = uidDropAndRlimitArgs(this.host, this.owner, limits, cgroup);
     // Only a root-owned bwrap and a minimal PATH on the host side: nothing of the worker's env.
-    return { argv: [this.host.bwrap, ...args, ...inner, ...command], env: { PATH: SANDBOX_PATH }, cwd: '/' };
+    return { ...bwrapLaunch(this.host, options, [...inner, ...command]), env: { PATH: SANDBOX_PATH }, cwd: '/' };
   }
+}
+
+/** What is left of the user-namespace guarantee without the filter. */
+function userNamespacesLeft(host: HostSetup): string {
+  return host.asRoot && host.setpriv ? 'sandboxed code can create user namespaces' : 'user namespaces are refused by bwrap\'s --disable-userns only';
+}
+
+/**
+ * bwrap with its options on fd 3 (NUL-separated, `--args`) and the seccomp filter on fd 4: only
+ * `bwrap --args 3 [--seccomp 4] --` and the command are on a command line, where `ps` on the host
+ * and /proc/1/cmdline inside show them.
+ */
+function bwrapLaunch(host: HostSetup, options: string[], command: string[]): { argv: string[]; extraStdio: Buffer[] } {
+  if (options.some((o) => o.includes('\0'))) throw new SandboxError('SANDBOX_INVALID_OPTIONS', 'a bwrap argument contains a NUL byte');
+  const args = Buffer.from(options.map((o) => `${o}\0`).join(''), 'utf8');
+  return host.seccomp
+    ? { argv: [host.bwrap, '--args', '3', '--seccomp', '4', '--', ...command], extraStdio: [args, host.seccomp] }
+    : { argv: [host.bwrap, '--args', '3', '--', ...command], extraStdio: [args] };
 }
 
 function namespaceArgs(host: HostSetup, network: boolean): string[] {
@@ -172,16 +205,21 @@ function filesystemArgs(limits: SandboxLimits, readOnlyPaths: string[]): string[
   return args;
 }
 
-/** Runs `true` in a minimal sandbox; returns why it failed, or null. */
+/** Runs `true` in a minimal sandbox, launched as runs are (options and filter on fds); returns why it failed, or null. */
 async function probe(host: HostSetup): Promise<string | null> {
   const inner = host.setpriv ? [host.setpriv, '--reuid=65534', '--regid=65534', '--clear-groups', '/usr/bin/true'] : ['/usr/bin/true'];
   const limits = mergeLimits({ memoryBytes: 1024 * 1024 });
-  const argv = [host.bwrap, ...namespaceArgs(host, false), ...filesystemArgs(limits, []), '--clearenv', '--', ...inner];
+  const { argv, extraStdio } = bwrapLaunch(host, [...namespaceArgs(host, false), ...filesystemArgs(limits, []), '--clearenv'], inner);
   return new Promise((resolve) => {
     const [file, ...args] = argv as [string, ...string[]];
-    const child = spawn(file, args, { env: { PATH: SANDBOX_PATH }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(file, args, { env: { PATH: SANDBOX_PATH }, stdio: ['ignore', 'ignore', 'pipe', ...extraStdio.map(() => 'pipe' as const)] });
+    extraStdio.forEach((data, i) => {
+      const fd = child.stdio[3 + i] as Writable;
+      fd.on('error', () => undefined);
+      fd.end(data);
+    });
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -25,6 +25,8 @@ export interface CgroupSupport {
 
 export const CGROUP_PREFIX = 'dxp-sbx-';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 interface MountInfo {
   root: string;
   mountPoint: string;
@@ -193,7 +195,9 @@ async function killAll(dir: string, version: CgroupVersion | null): Promise<void
         // already gone
       }
     }
-    await new Promise((r) => setTimeout(r, 5));
+    // Mostly bwrap's pid 1 still tearing its namespaces down after bwrap reported the exit: gone
+    // within a millisecond or two, so look again soon, then every 5 ms.
+    await sleep(Math.min(5, 1 + round));
   }
 }
 
@@ -225,23 +229,34 @@ export class RunCgroup {
     const memoryDir = memory ? { version: memory.version, dir: join(memory.parent, name) } : null;
     const pidsDir = pids ? { version: pids.version, dir: join(pids.parent, name) } : null;
     const cgroup = new RunCgroup(memoryDir, pidsDir);
-    try {
-      for (const dir of cgroup.dirs()) await mkdir(dir);
-      if (memoryDir && limits.memoryBytes !== undefined) {
-        const bytes = String(Math.floor(limits.memoryBytes));
-        if (memoryDir.version === 'v1') {
-          await writeFile(join(memoryDir.dir, 'memory.limit_in_bytes'), bytes);
-          // No swapping around the limit, where swap accounting exists.
-          await writeFile(join(memoryDir.dir, 'memory.memsw.limit_in_bytes'), bytes).catch(() => undefined);
-        } else {
-          await writeFile(join(memoryDir.dir, 'memory.max'), bytes);
-          await writeFile(join(memoryDir.dir, 'memory.swap.max'), '0').catch(() => undefined);
-          await writeFile(join(memoryDir.dir, 'memory.oom.group'), '1').catch(() => undefined);
-        }
+    // The two controllers side by side, not one after the other: each step is a trip through
+    // libuv's thread pool. Within one controller, in order (memsw must not go below the limit).
+    const memorySetup = async (): Promise<void> => {
+      if (!memoryDir || limits.memoryBytes === undefined) return;
+      const bytes = String(Math.floor(limits.memoryBytes));
+      const set = (file: string, value: string) => writeFile(join(memoryDir.dir, file), value);
+      if (memoryDir.version === 'v1') {
+        await set('memory.limit_in_bytes', bytes);
+        // No swapping around the limit, where swap accounting exists.
+        await set('memory.memsw.limit_in_bytes', bytes).catch(() => undefined);
+      } else {
+        await set('memory.max', bytes);
+        await Promise.all([set('memory.swap.max', '0').catch(() => undefined), set('memory.oom.group', '1').catch(() => undefined)]);
       }
+    };
+    const pidsSetup = async (): Promise<void> => {
       if (pidsDir && limits.maxProcesses !== undefined) {
         await writeFile(join(pidsDir.dir, 'pids.max'), String(Math.floor(limits.maxProcesses)));
       }
+    };
+    const firstFailure = (results: PromiseSettledResult<unknown>[]) => {
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
+    try {
+      // allSettled: nothing still in flight when a failure removes what was made.
+      firstFailure(await Promise.allSettled(cgroup.dirs().map((dir) => mkdir(dir))));
+      firstFailure(await Promise.allSettled([memorySetup(), pidsSetup()]));
     } catch (err) {
       await cgroup.remove().catch(() => undefined);
       throw err;
@@ -266,9 +281,14 @@ export class RunCgroup {
     return this.groups().map((g) => g.dir);
   }
 
-  /** Files a process writes its pid to, before exec, to join the run's cgroups. */
+  /**
+   * Files a single-threaded process writes "0" to, before exec, to join the run's cgroups: v1's
+   * `tasks` (moving the writing thread, its only one, which the kernel does without the global
+   * threadgroup lock: writing a pid to `cgroup.procs` waits for an RCU grace period, 8-26 ms
+   * per run measured, longer under load), v2's `cgroup.procs` (which has no such file).
+   */
   procsFiles(): string[] {
-    return this.dirs().map((dir) => join(dir, 'cgroup.procs'));
+    return this.groups().map(({ dir, version }) => join(dir, version === 'v1' ? 'tasks' : 'cgroup.procs'));
   }
 
   /** OOM kills so far (memory.oom_control or memory.events). */
@@ -286,26 +306,32 @@ export class RunCgroup {
 
   /** SIGKILLs every process in the run's cgroups, also those that left the process group. */
   async kill(): Promise<void> {
-    for (const { dir, version } of this.groups()) await killAll(dir, version);
+    await Promise.all(this.groups().map(({ dir, version }) => killAll(dir, version)));
   }
 
-  /** Kills what is left and removes the cgroups (retrying while the dead are reaped). */
+  /**
+   * Removes the cgroups, killing what is left in them first: rmdir is refused (EBUSY) while a
+   * cgroup holds a process, so an empty one (the usual case after a run) goes at once, and a
+   * busy one is killed and retried while the dead are reaped.
+   */
   async remove(): Promise<void> {
-    await this.kill();
-    for (const dir of this.dirs()) {
+    const removeOne = async ({ dir, version }: { dir: string; version: CgroupVersion }): Promise<void> => {
       for (let attempt = 0; ; attempt++) {
         try {
           await rmdir(dir);
-          break;
+          return;
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') break;
+          if (code === 'ENOENT') return;
           if (attempt >= 40) throw err;
-          if (attempt % 5 === 4) await this.kill();
-          await new Promise((r) => setTimeout(r, 25));
+          await killAll(dir, version);
+          await sleep(Math.min(25, 2 ** attempt));
         }
       }
-    }
+    };
+    const results = await Promise.allSettled(this.groups().map(removeOne));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 

@@ -34,6 +34,8 @@ export interface LaunchPlan {
   env: Record<string, string>;
   /** Host directory the launcher starts in. */
   cwd: string;
+  /** Data the launcher reads from fds 3, 4, ... (bwrap: its arguments, its seccomp filter), off its command line. */
+  extraStdio?: Buffer[];
 }
 
 export interface LaunchRequest {
