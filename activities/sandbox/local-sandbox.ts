@@ -207,7 +207,6 @@ export class LocalSandbox implements Sandbox {
     // The files and the cwd in one transfer, made inside the sandbox (transfer.ts).
     await putFiles(this.transfer, this.limits, files, cwdRel);
 
-
     const signal = opts.signal
       ? AbortSignal.any([opts.signal, this.teardownController.signal])
       : this.teardownController.signal;
