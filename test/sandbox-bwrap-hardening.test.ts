@@ -248,3 +248,39 @@ describeIsolated('bubblewrap sandbox: no user namespaces, no arguments on comman
     expect(fds['4']).toBeUndefined();
   }, 10_000);
 });
+
+describe('descriptors the worker inherited without close-on-exec', () => {
+  // A worker started by a CI runner or a shell with an extra redirection holds such fds; Node opens
+  // its own close-on-exec (and, measured, marks low inherited ones so too). Here a child worker
+  // process gets a pipe at fd 200 and runs a sandbox.
+  const script = `
+    const { createSandboxProvider } = require('./activities/sandbox');
+    (async () => {
+      const out = {};
+      for (const prefer of ['bubblewrap', 'weak']) {
+        const provider = await createSandboxProvider({ prefer, requireIsolation: prefer === 'bubblewrap' });
+        const sandbox = await provider.provision();
+        try {
+          const r = await sandbox.run(['/bin/sh', '-c', 'readlink /proc/self/fd/200 || echo closed']);
+          out[prefer] = r.stdout.trim();
+        } finally {
+          await sandbox.teardown();
+        }
+      }
+      process.stdout.write(JSON.stringify(out));
+    })().catch((err) => { process.stderr.write(String(err && err.stack || err)); process.exit(1); });
+  `;
+  const testIsolated = ifIsolated(test, 'sandbox-bwrap-hardening.test', 'the inherited-fd test');
+
+  testIsolated('reach no sandbox: /dev/null stands in their place, for both providers', () => {
+    const root = join(__dirname, '..');
+    const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', '-e', script], {
+      cwd: root,
+      stdio: [...(['ignore', 'pipe', 'pipe'] as const), ...Array.from({ length: 197 }, () => 'ignore' as const), 'pipe'],
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout as string)).toEqual({ bubblewrap: '/dev/null', weak: '/dev/null' });
+  });
+});

@@ -3,11 +3,12 @@
  * are enforced from the parent: wall time, output size, cancellation, a fork-bomb watch on the
  * pids cgroup; and turns its end into a RunResult.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { RunCgroup } from './cgroups';
 import { SandboxError } from './errors';
+import { stdioFor } from './inherited-fds';
 import type { KillReason, RunResult, SandboxLimits } from './types';
 
 export interface ContainedSpawn {
@@ -65,7 +66,10 @@ export async function runContained(spec: ContainedSpawn): Promise<ContainedResul
 
   const started = performance.now();
   const extra = spec.extraStdio ?? [];
-  const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...extra.map(() => 'pipe' as const)] });
+  // Descriptors the worker inherited (not close-on-exec) would pass into the sandbox: /dev/null in their place.
+  const stdio = stdioFor(['pipe', 'pipe', 'pipe', ...extra.map(() => 'pipe' as const)]);
+  // stdio 0-2 are pipes whatever follows them.
+  const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio }) as ChildProcessWithoutNullStreams;
   extra.forEach((data, i) => {
     const fd = child.stdio[3 + i] as Writable;
     fd.on('error', () => undefined); // EPIPE when the launcher dies before reading
