@@ -5,7 +5,7 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, TypedSearchAttributes } from '@temporalio/common';
 import type { experiment } from '../workflows/experiment';
-import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentInput, type ExperimentProgress } from '../workflows/experiment-contract';
+import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TASK_TIMEOUT, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentInput, type ExperimentProgress } from '../workflows/experiment-contract';
 import { EXPERIMENT_NAME, RUN_STATUS } from '../workflows/search-attributes';
 import { isArizeDataset, type DatasetSpec, type ExperimentSpec } from '../workflows/spec';
 import type { ConnectionConfig } from './connection-config';
@@ -37,6 +37,7 @@ export async function startExperiment(client: Client, spec: ExperimentSpec, task
       taskQueue,
       args: [{ spec }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowTaskTimeout: EXPERIMENT_WORKFLOW_TASK_TIMEOUT,
       typedSearchAttributes: new TypedSearchAttributes([
         { key: EXPERIMENT_NAME, value: spec.name },
         { key: RUN_STATUS, value: 'running' },

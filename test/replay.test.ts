@@ -27,6 +27,7 @@ test('there are recorded histories of every workflow, one of which continued as 
       'example-agent-continued.json',
       'experiment-arize-upload-refused.json',
       'experiment-own-tally.json',
+      'experiment-small-generations.json',
       'log-experiment.json',
     ]),
   );

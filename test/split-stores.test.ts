@@ -70,6 +70,7 @@ test('workers with their own disks, one killed mid-run: every run stored once so
   expect(summary).toMatchObject({ runs: EXAMPLES, succeeded: EXAMPLES, failed: 0, failures: [] });
   // ledgered returns 'c:<id>', which is not JSON.
   expect(summary.evaluators['json-parses']).toMatchObject({ meanScore: 0, scored: EXAMPLES, labels: { False: EXAMPLES }, errors: 0 });
-  // An experiment that keeps its own tally, across a worker kill: for the replay test.
-  await recordHistory(client, handle.workflowId, 'experiment-own-tally.json');
+  // An experiment that keeps its own tally and the small-generations budget, across a worker
+  // kill: for the replay test (experiment-own-tally.json is the same from before that patch).
+  await recordHistory(client, handle.workflowId, 'experiment-small-generations.json');
 }, 150_000);

@@ -21,6 +21,8 @@ const workerEnvSchema = z.object({
   DXP_SHUTDOWN_GRACE: durationSchema.default('30s'),
   DXP_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   DXP_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
+  /** Workflows kept in the worker's cache (sticky execution); 0 replays every workflow task. Default: the SDK's. */
+  DXP_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   /** Longest gap between heartbeats sent to the server: it bounds how late a cancellation reaches a running step. */
   DXP_HEARTBEAT_THROTTLE: durationSchema.default('2s'),
   /** A prebuilt workflow bundle (see `dxp bundle`); default: bundle at start. */
@@ -41,6 +43,7 @@ export interface WorkerSettings {
   shutdownGraceTime: z.infer<typeof durationSchema>;
   maxConcurrentActivities: number;
   maxConcurrentWorkflowTasks: number;
+  maxCachedWorkflows?: number;
   heartbeatThrottle: z.infer<typeof durationSchema>;
   workflowBundlePath?: string;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -76,6 +79,7 @@ export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv =
     shutdownGraceTime: e.DXP_SHUTDOWN_GRACE,
     maxConcurrentActivities: e.DXP_MAX_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.DXP_MAX_WORKFLOW_TASKS,
+    ...(e.DXP_MAX_CACHED_WORKFLOWS !== undefined ? { maxCachedWorkflows: e.DXP_MAX_CACHED_WORKFLOWS } : {}),
     heartbeatThrottle: e.DXP_HEARTBEAT_THROTTLE,
     ...(e.DXP_WORKFLOW_BUNDLE ? { workflowBundlePath: resolve(e.DXP_WORKFLOW_BUNDLE) } : {}),
     logLevel: e.DXP_LOG_LEVEL,

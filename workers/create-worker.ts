@@ -78,6 +78,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
       ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
       maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
+      ...(settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {}),
     }));
   } catch (err) {
     await disposeUnstarted(model);

@@ -9,6 +9,18 @@ import type { SummaryTally } from './summary-tally';
 import type { SamplePlan } from '../activities/datasets/sampling';
 
 export const EXPERIMENT_WORKFLOW_TYPE = 'experiment';
+
+/** Generations are cut by events and bytes too, and smaller (experiment.ts); histories from before replay the old budget. */
+export const SMALL_GENERATIONS_PATCH = 'small-generations';
+
+/**
+ * The experiment's workflow-task timeout, chosen rather than left at Temporal's 10 s: a task that
+ * misses the cache replays the whole generation (at most ~2,500 events, ~1.5 s at load 7 here), so
+ * this leaves a loaded machine a wide margin; what it costs is the wait before a workflow task
+ * that a worker took and then died with is retried, which only happens to a task in progress at
+ * the crash (a dead worker's sticky tasks move on after 5 s whatever this is).
+ */
+export const EXPERIMENT_WORKFLOW_TASK_TIMEOUT = '20s';
 export const DEFAULT_TASK_QUEUE = 'dxp-experiments';
 
 /** Workflow id of an experiment: one per name, so `dxp run` twice attaches instead of starting twice. */

@@ -15,10 +15,11 @@ import {
   WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
-  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -29,7 +30,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ExperimentActivities } from '../activities/experiment-activities';
 import { example } from './example';
-import { exampleWorkflowId } from './experiment-contract';
+import { EXPERIMENT_WORKFLOW_TASK_TIMEOUT, exampleWorkflowId, SMALL_GENERATIONS_PATCH } from './experiment-contract';
 import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
 import { progressQuery, runFinishedSignal } from './experiment-contract';
 import { progressLine, renderProgress } from './progress-details';
@@ -39,10 +40,15 @@ import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
 import { addRun, emptyTally, summaryOf } from './summary-tally';
 import { DRY_RUN_DEFAULT_COUNT } from './spec';
 
-/** Children started by one generation before it continues as new (each costs ~5.5 parent events, measured). */
-const MAX_CHILDREN_PER_GENERATION = 1_000;
-/** Continue as new well before the 50 MB hard limit when rows are large. */
-const MAX_HISTORY_BYTES = 20 * 1024 * 1024;
+/**
+ * When a generation continues as new: whichever comes first. Every workflow task that misses the
+ * worker's cache replays the whole generation, which must stay far inside the workflow-task
+ * timeout on a loaded machine (a 3,968-event, 2.55 MB parent took 3.5 s to replay at load 6.7 and
+ * stalled at load 11-14): at ~6 parent events and ~5 KB per child, 400 children make ~2,500
+ * events and ~2 MB. Experiments started before the patch keep the budget they were recorded with.
+ */
+const GENERATION_BUDGET = { children: 400, events: 2_500, bytes: 2 * 1024 * 1024 };
+const GENERATION_BUDGET_BEFORE_PATCH = { children: 1_000, events: Infinity, bytes: 20 * 1024 * 1024 };
 /** A page's rows go into history once as an activity result and once per child input. */
 const MAX_PAGE_ROWS = 500;
 
@@ -66,7 +72,12 @@ const sinkIo = proxyActivities<ExperimentActivities>({
 });
 
 
+/** The next generation keeps the workflow-task timeout the experiment was started with. */
+const nextGeneration = makeContinueAsNewFunc<typeof experiment>({ workflowTaskTimeout: EXPERIMENT_WORKFLOW_TASK_TIMEOUT });
+
 export async function experiment(input: ExperimentInput): Promise<ExperimentResult> {
+  // First, before any await: the same point of every run's history.
+  const budget = patched(SMALL_GENERATIONS_PATCH) ? GENERATION_BUDGET : GENERATION_BUDGET_BEFORE_PATCH;
   const { spec } = input;
   const experimentId = spec.name;
   const workflowId = workflowInfo().workflowId;
@@ -139,7 +150,12 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   let startedThisGeneration = 0;
   const shouldContinueAsNew = (): boolean => {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historySize > MAX_HISTORY_BYTES || startedThisGeneration >= MAX_CHILDREN_PER_GENERATION;
+    return (
+      info.continueAsNewSuggested ||
+      info.historySize > budget.bytes ||
+      info.historyLength > budget.events ||
+      startedThisGeneration >= budget.children
+    );
   };
   const allDone = (): boolean => s.exhausted && s.queue.length === 0 && running() === 0;
   const canStart = (): boolean => running() < spec.concurrency && (s.queue.length > 0 || !s.exhausted);
@@ -231,14 +247,14 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
         await condition(allHandlersFinished);
         if (results.pending() > 0) continue;
         s.generation++;
-        return await continueAsNew<typeof experiment>({ spec, carried: s });
+        return await nextGeneration({ spec, carried: s });
       }
       if (canStart()) {
         if (s.queue.length === 0) {
           await refill();
           continue;
         }
-        const capacity = Math.min(spec.concurrency - running(), MAX_CHILDREN_PER_GENERATION - startedThisGeneration);
+        const capacity = Math.min(spec.concurrency - running(), budget.children - startedThisGeneration);
         s.queue.splice(0, capacity).forEach(startRun);
         continue;
       }
