@@ -26,6 +26,44 @@ if ! command -v bwrap >/dev/null 2>&1; then
   fi
 fi
 
+# A Temporal server on PostgreSQL (scripts/cluster.sh, `npm run cluster`; test/cluster.test.ts):
+# the server and temporal-sql-tool built from Go modules into .tools/temporal-server-<version>/
+# (several CPU-minutes once; Go's caches in ~/go and ~/.cache make a rebuild fast), with the
+# module's PostgreSQL schema and dev config copied beside them, and Debian's postgresql.
+# Skip with DXP_SKIP_TEMPORAL_SERVER=1.
+TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-1.30.4}"
+SERVER_DIR=".tools/temporal-server-$TEMPORAL_SERVER_VERSION"
+if [ "${DXP_SKIP_TEMPORAL_SERVER:-0}" = "1" ]; then
+  echo "setup: skipping the Temporal server build (DXP_SKIP_TEMPORAL_SERVER=1)"
+elif [ -x "$SERVER_DIR/bin/server" ] && [ -x "$SERVER_DIR/bin/sql" ] && [ -d "$SERVER_DIR/schema/postgresql/v12/visibility/versioned" ]; then
+  echo "setup: Temporal server $TEMPORAL_SERVER_VERSION already built in $SERVER_DIR"
+elif command -v go >/dev/null 2>&1; then
+  echo "setup: building Temporal server $TEMPORAL_SERVER_VERSION and temporal-sql-tool from Go modules into $SERVER_DIR (minutes the first time)"
+  mkdir -p "$SERVER_DIR/bin"
+  GOBIN="$PWD/$SERVER_DIR/bin" go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION" "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION"
+  MODULE="$(go env GOMODCACHE)/go.temporal.io/server@v$TEMPORAL_SERVER_VERSION"
+  rm -rf "$SERVER_DIR/schema" "$SERVER_DIR/config"
+  mkdir -p "$SERVER_DIR/schema/postgresql" "$SERVER_DIR/config"
+  cp -R "$MODULE/schema/postgresql/v12" "$SERVER_DIR/schema/postgresql/"
+  cp "$MODULE/config/development-postgres12.yaml" "$SERVER_DIR/config/"
+  chmod -R u+w "$SERVER_DIR/schema" "$SERVER_DIR/config"
+  echo "setup: Temporal server built: $SERVER_DIR/bin/server"
+else
+  echo "setup: Go not found: the Temporal server on PostgreSQL (scripts/cluster.sh, test/cluster.test.ts) is not built." >&2
+  echo "       Install Go 1.26+ (https://go.dev/dl/) and run \`npm run setup\` again." >&2
+fi
+if [ "${DXP_SKIP_TEMPORAL_SERVER:-0}" != "1" ] && ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing PostgreSQL (Debian's postgresql) for scripts/cluster.sh"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends postgresql >/dev/null 2>&1 \
+      || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends postgresql >/dev/null 2>&1; } \
+      || echo "setup: could not install postgresql; scripts/cluster.sh will not start" >&2
+  else
+    echo "setup: PostgreSQL not found: scripts/cluster.sh needs it. As root: apt-get install postgresql (or sudo apt-get install postgresql); or set DXP_PG_BIN_DIR to a bin/ with initdb and pg_ctl." >&2
+  fi
+fi
+
 if [ "${DXP_SKIP_TEMPORAL_CLI:-0}" = "1" ]; then
   echo "setup: skipping the Temporal CLI install (DXP_SKIP_TEMPORAL_CLI=1)"
   exit 0
