@@ -11,7 +11,7 @@ export function renderProgress(p: ExperimentProgress): string {
   return [
     `**${p.name}**: ${p.phase}`,
     `- done ${done} / ${total} (succeeded ${counts.succeeded}, failed ${counts.failed})`,
-    `- running ${p.running}, skipped ${counts.skipped}`,
+    `- running ${p.running}; failed as repeated ids ${counts.skipped}`,
     `- generation ${p.generation} (continue-as-new count)`,
   ].join('\n');
 }
