@@ -12,14 +12,19 @@ VENV=".tools/temporal-cli"
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
+# A Debian package, quietly; `apt-get update` only when the first try fails (a fresh machine's lists).
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1 \
+    || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1; }
+}
+
 # Sandboxes for agent-generated code (activities/sandbox) use bubblewrap; without it they fall
 # back to weak isolation (a plain child process). Installed only as root with apt-get; never fatal.
 if ! command -v bwrap >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing bubblewrap (sandbox isolation)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends bubblewrap >/dev/null 2>&1 \
-      || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends bubblewrap >/dev/null 2>&1; } \
+    apt_install bubblewrap \
       || echo "setup: could not install bubblewrap; sandboxes will fall back to weak isolation (no filesystem or network isolation)" >&2
   else
     echo "setup: bwrap not found; sandboxes will fall back to weak isolation (install Debian's bubblewrap as root for isolation)" >&2
@@ -55,10 +60,7 @@ fi
 if [ "${DXP_SKIP_TEMPORAL_SERVER:-0}" != "1" ] && ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing PostgreSQL (Debian's postgresql) for scripts/cluster.sh"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends postgresql >/dev/null 2>&1 \
-      || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends postgresql >/dev/null 2>&1; } \
-      || echo "setup: could not install postgresql; scripts/cluster.sh will not start" >&2
+    apt_install postgresql || echo "setup: could not install postgresql; scripts/cluster.sh will not start" >&2
   else
     echo "setup: PostgreSQL not found: scripts/cluster.sh needs it. As root: apt-get install postgresql (or sudo apt-get install postgresql); or set DXP_PG_BIN_DIR to a bin/ with initdb and pg_ctl." >&2
   fi

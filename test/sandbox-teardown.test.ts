@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { createSandboxProvider, type Sandbox, type SandboxProvider } from '../activities/sandbox';
 import { SandboxTeardownError } from '../activities/sandbox/teardown';
 import { HOSTILE_TREE_PROGRAM } from './helpers/hostile-tree';
-import { ifIsolated } from './helpers/sandbox';
+import { ifIsolated, withLoopLag } from './helpers/sandbox';
 
 const asRoot = process.getuid?.() === 0;
 const REPO = join(__dirname, '..');
@@ -38,22 +38,6 @@ function makeCanary(owner?: number): { dir: string; check: () => void } {
       if (asRoot) expect(readFileSync(join(dir, 'locked', 'inner.txt'), 'utf8')).toBe('inner');
     },
   };
-}
-
-/** Largest gap between 10 ms ticks of this process's event loop while `fn` runs. */
-async function withLoopLag<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  let last = performance.now();
-  let worst = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-  }, 10);
-  try {
-    return [await fn(), worst];
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 type Tree = ['deep', number] | ['many', number, number] | ['odd', string];

@@ -20,7 +20,7 @@ import {
   type Sandbox,
   type SandboxProvider,
 } from '../activities/sandbox';
-import { connectProgram, ifIsolated } from './helpers/sandbox';
+import { connectProgram, ifIsolated, withLoopLag } from './helpers/sandbox';
 
 const MB = 1024 * 1024;
 const CANARY_NAME = 'DXP_SANDBOX_TEST_CANARY';
@@ -39,22 +39,6 @@ function processesOf(uid: number): string[] {
 
 function describeRun(r: RunResult): string {
   return JSON.stringify({ ...r, stdout: r.stdout.slice(0, 500), stderr: r.stderr.slice(0, 500) });
-}
-
-/** Largest gap between 10 ms ticks of this process's event loop while `fn` runs. */
-async function withLoopLag<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  let last = performance.now();
-  let worst = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last);
-    last = now;
-  }, 10);
-  try {
-    return [await fn(), worst];
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,13 +3,12 @@
  * disk). Each stores the runs it recorded in its own folder; the experiment's summary, kept by the
  * experiment workflow, still counts every run once.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { readStoredRuns } from '../client/commands/demo-agent';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { RunRecord } from '../workflows/records';
 import { killAllWorkerProcesses, resultWithin, startWorkerProcess, waitFor } from './helpers/processes';
 import { connectTestClient, recordHistory, startTestServer, tempDir, workflowBundleFile, writeJsonl } from './helpers/temporal';
 
@@ -29,12 +28,6 @@ afterAll(async () => {
   await client?.connection.close();
   await server?.stop();
 });
-
-function storedRuns(dataDir: string, name: string): RunRecord[] {
-  const file = join(dataDir, 'experiments', name, 'runs.jsonl');
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord);
-}
 
 test('workers with their own disks, one killed mid-run: every run stored once somewhere, and the summary counts them all', async () => {
   const taskQueue = 'split-stores';
@@ -58,12 +51,12 @@ test('workers with their own disks, one killed mid-run: every run stored once so
   const { handle } = await startExperiment(client, spec, taskQueue);
   // The experiment's store calls run where its workflow is cached: kill that worker once it has
   // stored some, so the rest is stored by the others, on their own disks.
-  const first = await waitFor(() => disks.findIndex((d) => storedRuns(d, 'split').length >= 6) + 1 || undefined, { timeoutMs: 60_000, describe: () => workers.map((w) => w.describe()).join('; ') });
+  const first = await waitFor(() => disks.findIndex((d) => readStoredRuns(d, 'split').length >= 6) + 1 || undefined, { timeoutMs: 60_000, describe: () => workers.map((w) => w.describe()).join('; ') });
   await workers[first - 1]!.kill();
   await worker(2);
   const summary = await resultWithin(handle.result(), 90_000, client, handle.workflowId, () => 'the experiment did not finish after the kill');
 
-  const perDisk = disks.map((d) => storedRuns(d, 'split'));
+  const perDisk = disks.map((d) => readStoredRuns(d, 'split'));
   expect(perDisk.filter((runs) => runs.length > 0).length).toBeGreaterThanOrEqual(2);
   // Once each: a batch stored on one disk is never stored on another.
   expect(perDisk.flat().map((r) => r.exampleId).sort()).toEqual(rows.map((r) => r.id));

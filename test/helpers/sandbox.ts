@@ -3,6 +3,7 @@
  * without it they are skipped with a message, unless DXP_REQUIRE_SANDBOX=1 makes them run and fail.
  */
 import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 
 export function bwrapWorks(): boolean {
   const probe = spawnSync('bwrap', ['--unshare-pid', '--unshare-net', '--ro-bind', '/', '/', '--', 'true'], { timeout: 5_000 });
@@ -32,4 +33,20 @@ export function connectProgram(host: string, port: number): string {
     'except OSError as e:',
     '    print("FAILED", e)',
   ].join('\n');
+}
+
+/** Largest gap between 10 ms ticks of this process's event loop while `fn` runs. */
+export async function withLoopLag<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  }, 10);
+  try {
+    return [await fn(), worst];
+  } finally {
+    clearInterval(timer);
+  }
 }
