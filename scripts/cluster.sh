@@ -3,7 +3,8 @@
 # docker-compose.yml, without containers. Used by developers (`npm run cluster -- up`) and the
 # tests (test/helpers/cluster.ts).
 #
-#   scripts/cluster.sh up      [--dir DIR]   start PostgreSQL and the server; prints TEMPORAL_ADDRESS=...
+#   scripts/cluster.sh up      [--dir DIR] [--postgres-only]   start PostgreSQL and the server; prints TEMPORAL_ADDRESS=...
+#                                  (--postgres-only: PostgreSQL with the results database, no server)
 #   scripts/cluster.sh status  [--dir DIR]   what runs, and the settings to use it
 #   scripts/cluster.sh env     [--dir DIR]   only the settings (for `eval "$(scripts/cluster.sh env)"`)
 #   scripts/cluster.sh down    [--dir DIR] [--keep]   stop both; removes DIR unless --keep
@@ -13,6 +14,8 @@
 # DIR (default $DXP_CLUSTER_DIR, else ${TMPDIR:-/tmp}/dxp-cluster) holds everything: pg/ (the
 # database cluster), run/ (its unix socket), temporal.yaml and dynamicconfig.yaml (the server's
 # config), *.log, *.pid and cluster.env. `up` on a DIR kept by `down --keep` reuses its data.
+# Besides Temporal's two databases, PostgreSQL holds dxp_results, the results store every worker
+# shares (DXP_RESULTS_URL in the printed settings).
 #
 # The server and temporal-sql-tool are built from Go modules by `npm run setup` into
 # .tools/temporal-server-<version>/ (DXP_TEMPORAL_SERVER_DIR to use another); PostgreSQL is
@@ -39,12 +42,14 @@ COMMAND="${1:-}"
 DIR="${DXP_CLUSTER_DIR:-${TMPDIR:-/tmp}/dxp-cluster}"
 KEEP=0
 KILL=0
+POSTGRES_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="$2"; shift 2 ;;
     --dir=*) DIR="${1#--dir=}"; shift ;;
     --keep) KEEP=1; shift ;;
     --kill) KILL=1; shift ;;
+    --postgres-only) POSTGRES_ONLY=1; shift ;;
     *) die "unknown option $1 (see the top of $0)" ;;
   esac
 done
@@ -60,7 +65,7 @@ SERVER_PID_FILE="$DIR/server.pid"
 
 pg_bin_dir() {
   if [ -n "${DXP_PG_BIN_DIR:-}" ]; then echo "$DXP_PG_BIN_DIR"; return; fi
-  if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then dirname "$(command -v pg_ctl)"; return; fi
+  if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v pg_ctl)")"; return; fi
   local d
   d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
   [ -n "$d" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return; }
@@ -78,6 +83,14 @@ pg_start() {
   as_pg "$PG_BIN/pg_ctl" start -w -t 60 -D "$PGDATA" -l "$DIR/postgres.log" \
     -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$SOCKET_DIR -c max_connections=200" >/dev/null \
     || die "PostgreSQL did not start; see $DIR/postgres.log: $(tail -5 "$DIR/postgres.log" 2>/dev/null)"
+}
+
+# The results store's database; its tables are made by the first worker that starts (a migration).
+create_results_db() {
+  local exists
+  exists="$(as_pg "$PG_BIN/psql" -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U temporal -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'dxp_results'")" \
+    || die "cannot reach PostgreSQL on $PG_PORT; see $DIR/postgres.log"
+  [ "$exists" = 1 ] || as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U temporal dxp_results || die "could not create database dxp_results"
 }
 
 sql_tool() { "$SQL_TOOL" --plugin postgres12 --endpoint 127.0.0.1 --port "$PG_PORT" --user temporal --password temporal "$@"; }
@@ -218,16 +231,20 @@ print_env() {
   cat "$ENV_FILE"
 }
 
+require_postgres() {
+  PG_BIN="$(pg_bin_dir)" || die "PostgreSQL not found (initdb, pg_ctl): install Debian's \`postgresql\` package (\`npm run setup\` does it as root; otherwise \`sudo apt-get install postgresql\`), or set DXP_PG_BIN_DIR"
+}
+
 require_binaries() {
   [ -x "$SERVER" ] && [ -x "$SQL_TOOL" ] || die "no Temporal server $TEMPORAL_SERVER_VERSION in $BIN_DIR: run \`npm run setup\` (it builds it with \`go install go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION\`, Go 1.26 or newer)"
-  PG_BIN="$(pg_bin_dir)" || die "PostgreSQL not found (initdb, pg_ctl): install Debian's \`postgresql\` package (\`npm run setup\` does it as root; otherwise \`sudo apt-get install postgresql\`), or set DXP_PG_BIN_DIR"
+  require_postgres
   [ -d "$SCHEMA_DIR/temporal/versioned" ] && [ -d "$SCHEMA_DIR/visibility/versioned" ] || die "no schema in $SCHEMA_DIR: run \`npm run setup\` (it copies it from the Go module)"
 }
 
 cmd_up() {
-  require_binaries
+  if [ "$POSTGRES_ONLY" = 1 ]; then require_postgres; else require_binaries; fi
   local started=$SECONDS
-  if load_env && server_running && pg_running; then
+  if load_env && { [ "$POSTGRES_ONLY" = 1 ] || server_running; } && pg_running; then
     log "already running in $DIR"
     print_env
     return
@@ -242,6 +259,7 @@ DXP_CLUSTER_DIR=$DIR
 DXP_CLUSTER_PG_PORT=${p[1]}
 DXP_CLUSTER_PG_DATA=$PGDATA
 DXP_CLUSTER_PG_URL=postgres://temporal:temporal@127.0.0.1:${p[1]}/temporal
+DXP_RESULTS_URL=postgres://temporal:temporal@127.0.0.1:${p[1]}/dxp_results
 EOF
     cat >"$PORTS_FILE" <<EOF
 FRONTEND_HTTP_PORT=${p[2]}
@@ -273,6 +291,11 @@ EOF
   fi
   pg_running || pg_start
   log "PostgreSQL on 127.0.0.1:$PG_PORT, data in $PGDATA ($((SECONDS - started)) s)"
+  create_results_db
+  if [ "$POSTGRES_ONLY" = 1 ]; then
+    grep '^DXP_' "$ENV_FILE"
+    return
+  fi
 
   # Both databases, migrated to the schema of this server version (idempotent).
   local schema="$SCHEMA_DIR"

@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { hostname } from 'node:os';
 import { runKey, type ExperimentSummary, type RunRecord } from '../../workflows/records';
-import type { AppendResult, ExperimentMeta, ResultsSink } from './results-sink';
+import type { AppendResult, ExperimentMeta, ResultsStore } from './results-sink';
 import { createSummaryBuilder } from './summary';
 
 const META_FILE = 'experiment.json';
@@ -38,8 +39,7 @@ interface KeyCache {
   size: number;
 }
 
-/** The local store: a ResultsSink that can also give back an experiment's meta (for `dxp upload`). */
-export type LocalStore = ResultsSink & { readMeta(experimentId: string): Promise<ExperimentMeta> };
+export type LocalStore = ResultsStore;
 
 export function createLocalStore(rootDir: string): LocalStore {
   const root = path.resolve(rootDir, 'experiments');
@@ -177,6 +177,10 @@ export function createLocalStore(rootDir: string): LocalStore {
 
     readRuns,
     readMeta,
+    // Another machine's folder of the same name is another store.
+    identity: `local:${hostname()}:${root}`,
+    locationOf: dirOf,
+    close: async () => undefined,
   };
 }
 

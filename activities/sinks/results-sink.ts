@@ -1,6 +1,6 @@
 /**
- * What every results sink implements: the local store now, an Arize AX sink later.
- * Storage-neutral on purpose: no paths or files appear here.
+ * What every results store implements: the local files (one machine) and PostgreSQL (shared by
+ * every worker). Storage-neutral on purpose: no paths, files or SQL appear here.
  */
 import type { ExperimentSummary, RunRecord } from '../../workflows/records';
 
@@ -32,4 +32,17 @@ export interface ResultsSink {
   summarize(experimentId: string, status: ExperimentSummary['status'], finishedAt: string): Promise<ExperimentSummary>;
   /** Every stored run, in the order stored. */
   readRuns(experimentId: string): AsyncIterable<RunRecord>;
+}
+
+/** A sink a worker or the CLI opens from its configuration (activities/sinks/store-config.ts). */
+export interface ResultsStore extends ResultsSink {
+  /**
+   * Names the store, the same on every process that shares it (the database, or this machine's
+   * folder): a worker whose store differs from the experiment's refuses its runs.
+   */
+  readonly identity: string;
+  /** Where an experiment's runs are, for people: a folder, or the database without credentials. */
+  locationOf(experimentId: string): string;
+  readMeta(experimentId: string): Promise<ExperimentMeta>;
+  close(): Promise<void>;
 }

@@ -111,3 +111,58 @@ export async function startTestCluster(opts: { startTimeoutMs?: number } = {}): 
     },
   };
 }
+
+export interface TestPostgres {
+  port: number;
+  /** DXP_RESULTS_URL of its results database (dxp_results). */
+  resultsUrl: string;
+  /** postgres:// URL of another database on it, created empty (for a fresh store). */
+  createDatabase(name: string): string;
+  psql(database: string, sql: string): string[];
+  /** `pg_ctl restart -m immediate`: a crash and recovery. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL alone, with the results database (`scripts/cluster.sh up --postgres-only`). */
+export async function startTestPostgres(): Promise<TestPostgres> {
+  installExitHook();
+  const dir = tempDir('dxp-postgres-');
+  live.add(dir);
+  let up: { stdout: string };
+  try {
+    up = await cluster(['up', '--postgres-only', '--dir', dir], 90_000);
+  } catch (err) {
+    await cluster(['down', '--dir', dir], 60_000).catch(() => undefined);
+    live.delete(dir);
+    throw err;
+  }
+  const env = parseEnv(up.stdout);
+  const port = Number(env.DXP_CLUSTER_PG_PORT);
+  const resultsUrl = env.DXP_RESULTS_URL;
+  if (!port || !resultsUrl) throw new Error(`scripts/cluster.sh up --postgres-only printed no DXP_CLUSTER_PG_PORT / DXP_RESULTS_URL:\n${up.stdout}`);
+  let stopped = false;
+  const psql = (database: string, sql: string): string[] => {
+    const r = spawnSync('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'temporal', '-d', database, '-c', sql], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`psql ${database} -c ${sql}: ${r.error?.message ?? r.stderr}`);
+    return r.stdout.split('\n').filter((l) => l !== '');
+  };
+  return {
+    port,
+    resultsUrl,
+    psql,
+    createDatabase(name) {
+      psql('postgres', `CREATE DATABASE ${name}`);
+      return `postgres://temporal:temporal@127.0.0.1:${port}/${name}`;
+    },
+    async restart() {
+      await cluster(['restart-postgres', '--dir', dir], 90_000);
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await cluster(['down', '--dir', dir], 60_000);
+      live.delete(dir);
+    },
+  };
+}
