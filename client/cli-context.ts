@@ -1,5 +1,7 @@
 /** What every CLI command shares: exit codes, one client connection per process, clear errors. */
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFromEnv } from './codec/data-converter';
 import { connectionConfigFromEnv, ConfigError, type ConnectionConfig } from './connection-config';
 import { connectClient } from './experiments';
 import { CliError, EXIT } from './exit-codes';
@@ -7,8 +9,20 @@ import { CliError, EXIT } from './exit-codes';
 export { CliError, EXIT } from './exit-codes';
 
 export function loadConnectionConfig(): ConnectionConfig {
+  const config = configured(() => connectionConfigFromEnv());
+  // Whatever talks to Temporal encrypts as DXP_CODEC_* say: a bad key setting stops it here, before anything starts.
+  loadDataConverter();
+  return config;
+}
+
+/** The payload codec of DXP_CODEC_KEYS or DXP_CODEC_KEY_FILE, or undefined for none. */
+export function loadDataConverter(): DataConverter | undefined {
+  return configured(() => dataConverterFromEnv());
+}
+
+function configured<T>(read: () => T): T {
   try {
-    return connectionConfigFromEnv();
+    return read();
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(`configuration: ${err.message}`, EXIT.badInput);
     throw err;
@@ -27,9 +41,10 @@ export async function withClient<T>(
   fn: (client: Client, config: ConnectionConfig) => Promise<T>,
   config: ConnectionConfig = loadConnectionConfig(),
 ): Promise<T> {
+  const dataConverter = loadDataConverter();
   let client: Client;
   try {
-    client = await connectClient(config);
+    client = await connectClient(config, dataConverter);
     await client.connection.workflowService.describeNamespace({ namespace: config.namespace });
   } catch (err) {
     throw new CliError(unreachableMessage(config, err), EXIT.unreachable);

@@ -3,23 +3,28 @@
  * that TypeScript callers can use directly.
  */
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter, TypedSearchAttributes } from '@temporalio/common';
+import { TypedSearchAttributes, type DataConverter } from '@temporalio/common';
 import type { experiment } from '../workflows/experiment';
 import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TASK_TIMEOUT, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentInput, type ExperimentProgress } from '../workflows/experiment-contract';
 import { EXPERIMENT_NAME, RUN_STATUS } from '../workflows/search-attributes';
 import { isArizeDataset, type DatasetSpec, type ExperimentSpec } from '../workflows/spec';
+import { dataConverterFromEnv } from './codec/data-converter';
 import type { ConnectionConfig } from './connection-config';
 
 export type ExperimentHandle = WorkflowHandle<typeof experiment>;
 
-export async function connectClient(config: ConnectionConfig): Promise<Client> {
+/**
+ * `dataConverter`: encrypted payloads (see client/codec), by default as DXP_CODEC_KEYS or
+ * DXP_CODEC_KEY_FILE say; it must match the workers'. A bad key setting throws ConfigError.
+ */
+export async function connectClient(config: ConnectionConfig, dataConverter: DataConverter | undefined = dataConverterFromEnv()): Promise<Client> {
   const connection = await Connection.connect({
     address: config.address,
     ...(config.tls ? { tls: config.tls } : {}),
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
     connectTimeout: 5_000,
   });
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }
 
 export interface StartResult {
@@ -69,7 +74,11 @@ export async function readStartedSpec(client: Client, workflowId: string): Promi
   });
   const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error(`workflow ${workflowId} has no start event with an input`);
-  return { spec: defaultPayloadConverter.fromPayload<ExperimentInput>(payload).spec };
+  // Raw history: an encrypted input goes through the client's codecs (last one first), as the SDK's own reads do.
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  let decoded = [payload];
+  for (const codec of [...payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  return { spec: payloadConverter.fromPayload<ExperimentInput>(decoded[0]!).spec };
 }
 
 /** Dotted paths where two specs differ (`concurrency`, `dataset.path`, `evaluators`): arrays compare whole. */
