@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from '../workflows/records';
 import { DRY_RUN_DEFAULT_COUNT, type ExperimentSpec } from '../workflows/spec';
 import { isSampled, planSample, type DatasetSources, type SamplePlan } from './datasets';
-import type { AppendResult, ResultsSink } from './sinks';
+import type { AppendResult, ResultsStore } from './sinks';
 import { InvalidPlanError, type TaskRegistry } from './tasks/registry';
 
 /** Rows are carried through workflow history; keep one page's result well under the 2 MB payload limit. */
@@ -15,10 +15,12 @@ const MAX_PAGE_BYTES = 1024 * 1024;
 
 export interface ExperimentActivityDeps {
   registry: TaskRegistry;
-  sink: ResultsSink;
+  sink: ResultsStore;
   datasets: DatasetSources;
   /** The worker's model task queue: model-bound activities of every plan are routed there. */
   modelTaskQueue?: string;
+  /** The task queue of this worker's results store: the experiment's store calls are routed there. */
+  resultsTaskQueue?: string;
 }
 
 export interface PrepareInput {
@@ -35,6 +37,23 @@ export interface Prepared {
   /** Runs the experiment will have: selected examples x repetitions. */
   total: number;
   location?: string;
+  /** The results store that opened the experiment (its identity): every run goes there. */
+  store?: string;
+  /** Where the store's activities run: only workers of that store poll it. */
+  storeTaskQueue?: string;
+}
+
+export interface RecordInput {
+  experimentId: string;
+  runs: RunRecord[];
+  /** The experiment's store; absent in experiments prepared before stores had identities. */
+  store?: string;
+}
+
+export interface FinalizeInput {
+  experimentId: string;
+  status: ExperimentSummary['status'];
+  store?: string;
 }
 
 export interface ReadInput {
@@ -70,34 +89,58 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
       });
       const cap = spec.dryRun === false ? Infinity : spec.dryRun === true ? DRY_RUN_DEFAULT_COUNT : spec.dryRun;
       await deps.sink.open({ experimentId, name: spec.name, spec, startedAt: new Date().toISOString(), workflowId });
-      return { plan, source, ...(sample ? { sample } : {}), total: Math.min(selected, cap) * spec.repetitions };
+      return {
+        plan,
+        source,
+        ...(sample ? { sample } : {}),
+        total: Math.min(selected, cap) * spec.repetitions,
+        location: deps.sink.locationOf(experimentId),
+        store: deps.sink.identity,
+        ...(deps.resultsTaskQueue ? { storeTaskQueue: deps.resultsTaskQueue } : {}),
+      };
     },
 
     async readExamples(input: ReadInput): Promise<{ examples: Example[]; nextCursor: string | null }> {
       return whileHeartbeating(() => readPage(input));
     },
 
-    async recordRuns({ experimentId, runs }: { experimentId: string; runs: RunRecord[] }): Promise<AppendResult> {
+    async recordRuns({ experimentId, runs, store }: RecordInput): Promise<AppendResult> {
+      refuseOtherStore(experimentId, store);
       return whileHeartbeating(async () => {
-        await openHere(experimentId);
+        await openHere(experimentId, store);
         return deps.sink.append(experimentId, runs);
       });
     },
 
-    async finalizeExperiment({ experimentId, status }: { experimentId: string; status: ExperimentSummary['status'] }): Promise<ExperimentSummary> {
+    async finalizeExperiment({ experimentId, status, store }: FinalizeInput): Promise<ExperimentSummary> {
+      refuseOtherStore(experimentId, store);
       return whileHeartbeating(async () => {
-        await openHere(experimentId);
+        await openHere(experimentId, store);
         return deps.sink.summarize(experimentId, status, new Date().toISOString());
       });
     },
   };
 
   /**
-   * Workers on other machines have other stores: the one that prepared the experiment opened it in
-   * its own. Another worker opens it in its store on first use (its meta says so) and keeps the runs
-   * it records there, instead of failing until the retry lands on the first worker.
+   * No silent split: store calls go to the store's own task queue, which only workers of that
+   * store poll. Should one still reach a worker with another store (an experiment from before
+   * that routing, a hand-made queue name), it is refused and retried, never written here.
    */
-  async function openHere(experimentId: string): Promise<void> {
+  function refuseOtherStore(experimentId: string, store: string | undefined): void {
+    if (store === undefined || store === deps.sink.identity) return;
+    throw ApplicationFailure.retryable(
+      `experiment ${experimentId} stores its runs in ${store}; this worker's results store is ${deps.sink.identity}: ` +
+        'give every worker of this task queue the same DXP_RESULTS_URL (or, without one, only one machine)',
+      'OtherResultsStore',
+    );
+  }
+
+  /**
+   * An experiment prepared before stores had identities (no `store`) may have been opened in
+   * another worker's folder: open it here on first use (its meta says so) and keep the runs here.
+   */
+  async function openHere(experimentId: string, store: string | undefined): Promise<void> {
+    if (store !== undefined) return;
     if (opened.has(experimentId)) return;
     const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
     await deps.sink.open({ experimentId, name: experimentId, spec: null, startedAt: new Date().toISOString(), workflowId, openedBy: 'recordRuns' });

@@ -117,7 +117,7 @@ export function buildProgram(): Command {
   program
     .command('upload <experiment>')
     .description("send an experiment's stored runs to its Arize experiment again (skips runs already there)")
-    .option('--data-dir <dir>', 'local results store (env DXP_DATA_DIR, default .dxp)')
+    .option('--data-dir <dir>', 'local results store, when DXP_RESULTS_URL is unset (env DXP_DATA_DIR, default .dxp)')
     .action(
       withExitCode(async (name: string, opts: { dataDir?: string }) => {
         const { uploadCommand } = load<typeof import('./commands/upload')>('./commands/upload');
@@ -127,11 +127,12 @@ export function buildProgram(): Command {
 
   program
     .command('export <experiment>')
-    .description("write an Arize experiment's runs (by id, or by name with --dataset) to a JSONL, CSV or Parquet file")
+    .description("write an experiment's runs to a JSONL, CSV or Parquet file: from the results store, or an Arize experiment (by id, or by name with --dataset)")
     .option('--format <format>', 'jsonl, csv or parquet (default: from the extension of --out)')
     .option('--out <file>', 'output file (default: <experiment name>.<format> in the current directory)')
     .option('--dataset <dataset>', 'dataset name or id, to find the experiment by name')
     .option('--space <space>', 'space name or id of a dataset given by name (env ARIZE_SPACE)')
+    .option('--data-dir <dir>', 'local results store, when DXP_RESULTS_URL is unset (env DXP_DATA_DIR, default .dxp)')
     .action(
       withExitCode(async (experiment: string, opts: import('./commands/export').ExportOptions) => {
         const { exportCommand } = load<typeof import('./commands/export')>('./commands/export');
@@ -199,6 +200,19 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('codec-server')
+    .description('decrypt payloads for the Temporal UI and CLI (keys: DXP_CODEC_KEYS or DXP_CODEC_KEY_FILE; token: DXP_CODEC_SERVER_TOKEN)')
+    .option('--port <port>', 'port to listen on', port, 8888)
+    .option('--host <host>', 'address to listen on (other than loopback only with DXP_CODEC_SERVER_TOKEN)', '127.0.0.1')
+    .option('--origin <url>', 'a browser origin allowed to call it (repeatable; default http://localhost:8233 and http://127.0.0.1:8233)', collectOrigin)
+    .action(
+      withExitCode(async (opts: import('./commands/codec-server').CodecServerCommandOptions) => {
+        const { codecServerCommand } = load<typeof import('./commands/codec-server')>('./commands/codec-server');
+        return codecServerCommand(opts);
+      }),
+    );
+
+  program
     .command('demo')
     .description('run the bundled demo end to end on local defaults (starts a dev server if none answers)')
     .option('--keep', 'keep the dev server running for the UI after the summary')
@@ -212,6 +226,16 @@ export function buildProgram(): Command {
     );
 
   return program;
+}
+
+/** Repeated `--origin`s, each checked as the origin a browser sends. */
+function collectOrigin(value: string, previous: string[] = []): string[] {
+  const { parseOrigin } = load<typeof import('./commands/codec-server')>('./commands/codec-server');
+  try {
+    return [...previous, parseOrigin(value)];
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function positiveInt(value: string): number {

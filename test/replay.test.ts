@@ -28,6 +28,7 @@ test('there are recorded histories of every workflow, one of which continued as 
       'experiment-arize-upload-refused.json',
       'experiment-own-tally.json',
       'experiment-small-generations.json',
+      'experiment-store-queue.json',
       'log-experiment.json',
     ]),
   );

@@ -1,45 +1,48 @@
 /**
  * Workers on several machines: `dxp worker` processes, each with its own data folder (no shared
- * disk). Each stores the runs it recorded in its own folder; the experiment's summary, kept by the
- * experiment workflow, still counts every run once.
+ * disk). With a shared PostgreSQL store (DXP_RESULTS_URL) every run lands there once, whichever
+ * worker stored it, and the CLI reads them all. Without one, there is no silent split: store calls
+ * go to a task queue of the experiment's store, which only its worker polls, and the runs wait in
+ * the workflow while that worker is down.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { createPostgresStore } from '../activities/sinks/postgres-store';
 import { readStoredRuns } from '../client/commands/demo-agent';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import { killAllWorkerProcesses, resultWithin, startWorkerProcess, waitFor } from './helpers/processes';
+import type { ExperimentSummary, RunRecord } from '../workflows/records';
+import { runDxp } from './helpers/cli';
+import { startTestPostgres, type TestPostgres } from './helpers/cluster';
+import { killAllWorkerProcesses, resultWithin, startWorkerProcess, waitFor, type WorkerProcess } from './helpers/processes';
 import { connectTestClient, recordHistory, startTestServer, tempDir, workflowBundleFile, writeJsonl } from './helpers/temporal';
 
 const EXAMPLES = 40;
 let server: DevServer;
 let client: Client;
+let pg: TestPostgres;
 let dir: string;
 
 beforeAll(async () => {
   dir = tempDir('dxp-split-');
-  server = await startTestServer();
+  [server, pg] = await Promise.all([startTestServer(), startTestPostgres()]);
   client = await connectTestClient(server);
-});
+}, 120_000);
 
 afterAll(async () => {
   await killAllWorkerProcesses();
   await client?.connection.close();
   await server?.stop();
-});
+  await pg?.stop();
+}, 60_000);
 
-test('workers with their own disks, one killed mid-run: every run stored once somewhere, and the summary counts them all', async () => {
-  const taskQueue = 'split-stores';
-  const bundle = await workflowBundleFile();
-  const disks = ['a', 'b', 'c'].map((m) => join(dir, `machine-${m}`));
-  const worker = (i: number) =>
-    startWorkerProcess({ name: `worker ${'abc'[i]}`, address: server.address, taskQueue, dataDir: disks[i]!, workflowBundle: bundle, ledger: join(dir, 'ledger.jsonl') });
-  const workers = await Promise.all([worker(0), worker(1)]);
+function specOf(name: string, taskQueue: string) {
   const rows = Array.from({ length: EXAMPLES }, (_, i) => ({ id: `ex${String(i).padStart(2, '0')}`, ms: 150 }));
   const spec = parseSpec({
-    name: 'split',
-    dataset: { path: writeJsonl(dir, 'rows.jsonl', rows) },
+    name,
+    dataset: { path: writeJsonl(dir, `${name}.jsonl`, rows) },
     task: 'ledgered',
     evaluators: ['json-parses'],
     concurrency: 4,
@@ -48,22 +51,98 @@ test('workers with their own disks, one killed mid-run: every run stored once so
     retry: { initialInterval: '200ms' },
     taskQueue,
   });
-  const { handle } = await startExperiment(client, spec, taskQueue);
-  // The experiment's store calls run where its workflow is cached: kill that worker once it has
-  // stored some, so the rest is stored by the others, on their own disks.
-  const first = await waitFor(() => disks.findIndex((d) => readStoredRuns(d, 'split').length >= 6) + 1 || undefined, { timeoutMs: 60_000, describe: () => workers.map((w) => w.describe()).join('; ') });
-  await workers[first - 1]!.kill();
-  await worker(2);
-  const summary = await resultWithin(handle.result(), 90_000, client, handle.workflowId, () => 'the experiment did not finish after the kill');
+  return { spec, ids: rows.map((r) => r.id) };
+}
 
-  const perDisk = disks.map((d) => readStoredRuns(d, 'split'));
-  expect(perDisk.filter((runs) => runs.length > 0).length).toBeGreaterThanOrEqual(2);
-  // Once each: a batch stored on one disk is never stored on another.
-  expect(perDisk.flat().map((r) => r.exampleId).sort()).toEqual(rows.map((r) => r.id));
+function machines(taskQueue: string, bundle: string, env: Record<string, string> = {}) {
+  const disks = ['a', 'b', 'c'].map((m) => join(dir, `${taskQueue}-machine-${m}`));
+  const start = (i: number): Promise<WorkerProcess> =>
+    startWorkerProcess({ name: `worker ${'abc'[i]}`, address: server.address, taskQueue, dataDir: disks[i]!, workflowBundle: bundle, ledger: join(dir, `${taskQueue}-ledger.jsonl`), env });
+  return { disks, start };
+}
+
+function expectAllSucceeded(summary: ExperimentSummary): void {
   expect(summary).toMatchObject({ runs: EXAMPLES, succeeded: EXAMPLES, failed: 0, failures: [] });
   // ledgered returns 'c:<id>', which is not JSON.
   expect(summary.evaluators['json-parses']).toMatchObject({ meanScore: 0, scored: EXAMPLES, labels: { False: EXAMPLES }, errors: 0 });
-  // An experiment that keeps its own tally and the small-generations budget, across a worker
-  // kill: for the replay test (experiment-own-tally.json is the same from before that patch).
-  await recordHistory(client, handle.workflowId, 'experiment-small-generations.json');
-}, 150_000);
+}
+
+test('a shared PostgreSQL store, one worker killed mid-run: every run stored there once, none on a disk, and the CLI reads them all', async () => {
+  const taskQueue = 'split-shared';
+  const { disks, start } = machines(taskQueue, await workflowBundleFile(), { DXP_RESULTS_URL: pg.resultsUrl });
+  const workers = await Promise.all([start(0), start(1)]);
+  const { spec, ids } = specOf('split-shared', taskQueue);
+  const { handle } = await startExperiment(client, spec, taskQueue);
+  const store = await createPostgresStore({ url: pg.resultsUrl, migrate: false });
+  try {
+    const stored = async (): Promise<RunRecord[]> => {
+      const runs: RunRecord[] = [];
+      for await (const r of store.readRuns('split-shared')) runs.push(r);
+      return runs;
+    };
+    await waitFor(async () => ((await stored().catch(() => [])).length >= 6 ? true : undefined), { timeoutMs: 60_000, describe: () => workers.map((w) => w.describe()).join('; ') });
+    await workers[0]!.kill();
+    await start(2);
+    const summary = await resultWithin(handle.result(), 90_000, client, handle.workflowId, () => 'the experiment did not finish after the kill');
+    expectAllSucceeded(summary);
+    expect(summary.location).toBe(`postgres://temporal@127.0.0.1:${pg.port}/dxp_results`);
+
+    const runs = await stored();
+    expect(runs.map((r) => r.exampleId).sort()).toEqual(ids);
+    for (const d of disks) expect(existsSync(join(d, 'experiments'))).toBe(false);
+    // Store calls routed to the store's task queue, across a worker kill: for the replay test
+    // (experiment-small-generations.json is the same experiment from before that routing).
+    await recordHistory(client, handle.workflowId, 'experiment-store-queue.json');
+  } finally {
+    await store.close();
+  }
+
+  // The CLI reads the same store: `dxp result --runs` and an export, from any folder.
+  const env = { TEMPORAL_ADDRESS: server.address, DXP_RESULTS_URL: pg.resultsUrl };
+  const result = await runDxp(['result', 'split-shared', '--runs', '--json'], { cwd: dir, env });
+  expect(result.code).toBe(0);
+  const printed = JSON.parse(result.stdout) as ExperimentSummary & { runRecords: RunRecord[] };
+  expect(printed.runRecords.map((r) => r.exampleId)).toEqual(ids);
+  const exported = await runDxp(['export', 'split-shared', '--out', join(dir, 'shared.jsonl')], { cwd: dir, env });
+  expect(exported.stderr).toBe('');
+  expect(exported.stdout).toContain(`${EXAMPLES} runs of experiment 'split-shared' from postgres://temporal@127.0.0.1:${pg.port}/dxp_results`);
+  // Without DXP_RESULTS_URL the CLI says where the runs are instead of reading a folder.
+  const local = await runDxp(['result', 'split-shared', '--runs'], { cwd: dir, env: { TEMPORAL_ADDRESS: server.address } });
+  expect(local.code).toBe(2);
+  expect(local.stderr).toMatch(/runs are in postgres:\/\/temporal@127\.0\.0\.1:\d+\/dxp_results: set DXP_RESULTS_URL/);
+}, 180_000);
+
+test("local stores only: the runs go only to the worker with the experiment's store, and wait for it while it is down", async () => {
+  const taskQueue = 'split-local';
+  const bundle = await workflowBundleFile();
+  const { disks, start } = machines(taskQueue, bundle);
+  const workers = await Promise.all([start(0), start(1)]);
+  const { spec, ids } = specOf('split-local', taskQueue);
+  const { handle } = await startExperiment(client, spec, taskQueue);
+  const owner = await waitFor(() => {
+    const i = disks.findIndex((d) => existsSync(join(d, 'experiments', 'split-local', 'experiment.json')));
+    return i === -1 ? undefined : i;
+  }, { timeoutMs: 30_000, describe: () => workers.map((w) => w.describe()).join('; ') });
+  await waitFor(() => (readStoredRuns(disks[owner]!, 'split-local').length >= 6 ? true : undefined), { timeoutMs: 60_000, describe: () => workers.map((w) => w.describe()).join('; ') });
+  await workers[owner]!.kill();
+  const before = readStoredRuns(disks[owner]!, 'split-local').length;
+  await start(2);
+  // The examples go on on the other machines; their runs wait in the workflow for a store call
+  // that only the owner's queue serves: scheduled, never attempted by a worker with another store.
+  const waiting = await waitFor(async () => {
+    const { raw } = await handle.describe();
+    const store = raw.pendingActivities?.find((a) => a.activityType?.name === 'recordRuns');
+    return store && raw.pendingChildren?.length === 0 ? store : undefined;
+  }, { timeoutMs: 90_000, intervalMs: 500, describe: () => 'no recordRuns waiting once every example had run' });
+  expect(waiting.attempt).toBe(1);
+  expect(String(waiting.state)).toMatch(/SCHEDULED|^1$/);
+  expect(readStoredRuns(disks[owner]!, 'split-local').length).toBe(before);
+  for (const [i, d] of disks.entries()) if (i !== owner) expect(existsSync(join(d, 'experiments', 'split-local'))).toBe(false);
+
+  // The machine comes back with its disk: the waiting runs are stored there, and nowhere else.
+  await startWorkerProcess({ name: 'worker again', address: server.address, taskQueue, dataDir: disks[owner]!, workflowBundle: bundle, ledger: join(dir, `${taskQueue}-ledger.jsonl`) });
+  const summary = await resultWithin(handle.result(), 60_000, client, handle.workflowId, () => 'the experiment did not finish once its store was back');
+  expectAllSucceeded(summary);
+  expect(readStoredRuns(disks[owner]!, 'split-local').map((r) => r.exampleId).sort()).toEqual(ids);
+  for (const [i, d] of disks.entries()) if (i !== owner) expect(existsSync(join(d, 'experiments', 'split-local'))).toBe(false);
+}, 240_000);

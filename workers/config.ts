@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { modelConfigFromEnv } from '../activities/model/config';
 import { sandboxModeFromEnv } from '../activities/sandbox/from-env';
+import { codecKeysFromEnv } from '../client/codec/keys';
+import { resultsStoreConfig, type ResultsStoreConfig } from '../activities/sinks/store-config';
 import { DEFAULT_TASK_QUEUE } from '../workflows/experiment-contract';
 import { durationSchema } from '../workflows/spec';
 
@@ -18,6 +20,8 @@ const workerEnvSchema = z.object({
   DXP_MAX_MODEL_CALLS: z.coerce.number().int().min(1).default(20),
   DXP_TASKS: z.string().min(1).optional(),
   DXP_DATA_DIR: z.string().min(1).default('.dxp'),
+  /** postgres://user:password@host:port/database: the results store every worker shares; unset = files under DXP_DATA_DIR. */
+  DXP_RESULTS_URL: z.string().optional(),
   DXP_SHUTDOWN_GRACE: durationSchema.default('30s'),
   DXP_MAX_ACTIVITIES: z.coerce.number().int().min(1).default(100),
   DXP_MAX_WORKFLOW_TASKS: z.coerce.number().int().min(2).default(40),
@@ -40,6 +44,8 @@ export interface WorkerSettings {
   maxModelCalls: number;
   tasksModule?: string;
   dataDir: string;
+  /** Where run records go: PostgreSQL (DXP_RESULTS_URL) or the files under dataDir. */
+  resultsStore: ResultsStoreConfig;
   shutdownGraceTime: z.infer<typeof durationSchema>;
   maxConcurrentActivities: number;
   maxConcurrentWorkflowTasks: number;
@@ -58,7 +64,9 @@ export interface WorkerFlags {
 export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const parsed = workerEnvSchema.safeParse(env);
   // Model and sandbox settings are read on first use; a wrong one still stops the worker here, at start.
-  const problems = [modelSettingsProblem(env), sandboxSettingsProblem(env)].filter((p): p is string => p !== undefined);
+  const dataDir = resolve(flags.dataDir ?? env.DXP_DATA_DIR ?? '.dxp');
+  const store = resultsStoreSettings(env, dataDir);
+  const problems = [modelSettingsProblem(env), sandboxSettingsProblem(env), codecSettingsProblem(env), store.problem].filter((p): p is string => p !== undefined);
   if (!parsed.success || problems.length > 0) {
     const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new Error(`worker configuration: ${[...issues, ...problems].join('; ')}`);
@@ -75,7 +83,8 @@ export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv =
     ...(e.DXP_MODEL_RATE !== undefined ? { modelRate: e.DXP_MODEL_RATE } : {}),
     maxModelCalls: e.DXP_MAX_MODEL_CALLS,
     ...(tasks ? { tasksModule: resolve(tasks) } : {}),
-    dataDir: resolve(flags.dataDir ?? e.DXP_DATA_DIR),
+    dataDir,
+    resultsStore: store.config!,
     shutdownGraceTime: e.DXP_SHUTDOWN_GRACE,
     maxConcurrentActivities: e.DXP_MAX_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.DXP_MAX_WORKFLOW_TASKS,
@@ -99,9 +108,27 @@ function modelSettingsProblem(env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
+function resultsStoreSettings(env: NodeJS.ProcessEnv, dataDir: string): { config?: ResultsStoreConfig; problem?: string } {
+  try {
+    return { config: resultsStoreConfig(env, dataDir) };
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
+}
+
 function sandboxSettingsProblem(env: NodeJS.ProcessEnv): string | undefined {
   try {
     sandboxModeFromEnv(env);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Payload encryption keys (read again by createWorker): a bad one names its variable, never the key. */
+function codecSettingsProblem(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    codecKeysFromEnv(env);
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -127,4 +154,6 @@ export const WORKER_ENV_VARS = [
   'DXP_MODEL',
   'DXP_MODEL_PRICES',
   'DXP_SANDBOX',
+  'DXP_CODEC_KEYS',
+  'DXP_CODEC_KEY_FILE',
 ] as const;

@@ -1,7 +1,9 @@
 /**
  * Builds a dxp worker: the experiment and example workflows plus every activity on the task
- * queue, and the same activities on the model task queue, where model-bound ones are routed.
+ * queue, the same activities on the model task queue, where model-bound ones are routed, and on
+ * its results store's task queue, where an experiment's store calls are routed.
  */
+import { createHash } from 'node:crypto';
 import type { Duration } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createRegistry, loadTaskModule } from '../activities';
@@ -9,8 +11,10 @@ import { arizeConfigFromEnv, createArizeClient } from '../activities/arize';
 import type { ArizeClient } from '../activities/arize/types';
 import { createDatasetSources } from '../activities/datasets';
 import { useSandboxProvider } from '../activities/sandbox/from-env';
-import { createLocalStore } from '../activities/sinks';
+import { openResultsStore } from '../activities/sinks';
 import type { TaskModule } from '../activities/tasks/define';
+import { dataConverterFromEnv } from '../client/codec/data-converter';
+import { requireEncodedFailures } from '../client/codec/workflow-bundle';
 import type { ConnectionConfig } from '../client/connection-config';
 import type { WorkerSettings } from './config';
 import { bundlerLogger } from './logger';
@@ -28,18 +32,25 @@ export interface CreateWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Relative dataset paths resolve against this folder. */
   datasetBaseDir?: string;
-  /** Where ARIZE_* settings come from; default: process.env. */
+  /** Where ARIZE_* and DXP_CODEC_* settings come from; default: process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<DxpWorker> {
   const { settings } = options;
+  // DXP_CODEC_KEYS / DXP_CODEC_KEY_FILE: every payload encrypted, failure messages too; unset, none is.
+  const dataConverter = dataConverterFromEnv(options.env ?? process.env);
   const modules = [...(settings.tasksModule ? [loadTaskModule(settings.tasksModule)] : []), ...(options.modules ?? [])];
   const registry = createRegistry(...modules);
   // A module's own sandbox provider (Docker, remote) replaces DXP_SANDBOX's; the last one given wins.
   const ownSandboxes = modules.filter((m) => m.sandboxProvider).at(-1)?.sandboxProvider;
   if (ownSandboxes) useSandboxProvider(ownSandboxes);
-  const sink = createLocalStore(settings.dataDir);
+  // The store's migration runs here, at start: a database a worker cannot reach fails it now.
+  const sink = await openResultsStore(settings.resultsStore, {
+    migrate: true,
+    onIdleError: (err) => Runtime.instance().logger.warn(`results store: an idle connection was dropped (${err.message}); it is replaced on next use`),
+  });
+  const resultsTaskQueue = resultsTaskQueueOf(settings.taskQueue, sink.identity);
   const arize = lazyArizeClient(options.env ?? process.env);
   const workflowBundle =
     options.workflowBundle ?? (settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined);
@@ -53,6 +64,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     }),
     ...(arize ? { arize: arize.get } : {}),
     modelTaskQueue: settings.modelTaskQueue,
+    resultsTaskQueue,
   });
   const common = {
     connection: options.connection,
@@ -62,29 +74,49 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     // Cancellation reaches an activity only with a heartbeat's reply: keep that gap short.
     maxHeartbeatThrottleInterval: settings.heartbeatThrottle as Duration,
     defaultHeartbeatThrottleInterval: settings.heartbeatThrottle as Duration,
+    ...(dataConverter ? { dataConverter } : {}),
   } satisfies Partial<WorkerOptions>;
-  const model = await Worker.create({
-    ...common,
-    taskQueue: settings.modelTaskQueue,
-    maxConcurrentActivityTaskExecutions: settings.maxModelCalls,
-    // Enforced by the server for the whole queue, so it holds across every worker polling it.
-    ...(settings.modelRate !== undefined ? { maxTaskQueueActivitiesPerSecond: settings.modelRate } : {}),
-  });
-  let main: Worker;
   try {
-    main = await Worker.create(await bundledQuietly({
+    const model = await Worker.create({
       ...common,
-      taskQueue: settings.taskQueue,
-      ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-      maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
-      maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
-      ...(settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {}),
-    }));
+      taskQueue: settings.modelTaskQueue,
+      maxConcurrentActivityTaskExecutions: settings.maxModelCalls,
+      // Enforced by the server for the whole queue, so it holds across every worker polling it.
+      ...(settings.modelRate !== undefined ? { maxTaskQueueActivitiesPerSecond: settings.modelRate } : {}),
+    });
+    let results: Worker | undefined;
+    let main: Worker;
+    try {
+      results = await Worker.create({ ...common, taskQueue: resultsTaskQueue, maxConcurrentActivityTaskExecutions: RESULTS_CONCURRENCY });
+      main = await Worker.create(await bundledQuietly({
+        ...common,
+        taskQueue: settings.taskQueue,
+        ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+        maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities,
+        maxConcurrentWorkflowTaskExecutions: settings.maxConcurrentWorkflowTasks,
+        ...(settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {}),
+      }));
+    } catch (err) {
+      await disposeUnstarted(model, ...(results ? [results] : []));
+      throw err;
+    }
+    // The store's connections close once all have drained: the last activities still write.
+    return combineWorkers({ main, model, results }, { afterStop: () => sink.close() });
   } catch (err) {
-    await disposeUnstarted(model);
+    await sink.close().catch(() => undefined);
     throw err;
   }
-  return combineWorkers(main, model);
+}
+
+/** Store calls of one experiment at a time are few (one batch in flight); several experiments share it. */
+const RESULTS_CONCURRENCY = 20;
+
+/**
+ * The task queue of a results store's activities: workers share it exactly when they share the
+ * store (the same database, or the same folder on the same machine).
+ */
+export function resultsTaskQueueOf(taskQueue: string, storeIdentity: string): string {
+  return `${taskQueue}-results-${createHash('sha256').update(storeIdentity).digest('hex').slice(0, 16)}`;
 }
 
 /**
@@ -92,10 +124,13 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
  * at INFO on every start: the same bundle, with that report at DEBUG.
  */
 async function bundledQuietly(options: WorkerOptions): Promise<WorkerOptions> {
+  // Workflows encode their failures' messages in the sandbox: with a codec, the bundle carries its failure converter.
+  const failureConverterPath = options.dataConverter?.failureConverterPath;
+  if (options.workflowBundle && failureConverterPath) await requireEncodedFailures(options.workflowBundle);
   if (options.workflowBundle || !options.workflowsPath) return options;
   const { workflowsPath, ...rest } = options;
   const logger = bundlerLogger(Runtime.instance().logger);
-  return { ...rest, workflowBundle: await bundleWorkflowCode({ workflowsPath, logger }) };
+  return { ...rest, workflowBundle: await bundleWorkflowCode({ workflowsPath, logger, ...(failureConverterPath ? { failureConverterPath } : {}) }) };
 }
 
 /** Arize is optional: configured by ARIZE_API_KEY; a bad ARIZE_* value fails the worker at start. */

@@ -1,50 +1,71 @@
 /**
- * One dxp worker = two SDK workers on one connection: the main one (workflows and every
- * activity) and the model one (activities only, on the rate-limited model task queue).
- * They start, stop and fail together.
+ * One dxp worker = three SDK workers on one connection: the main one (workflows and every
+ * activity), the model one (activities only, on the rate-limited model task queue) and the
+ * results one (the store's activities, on a task queue named after this worker's results store,
+ * so only workers that share an experiment's store ever write its runs). They start, stop and
+ * fail together.
  */
 import type { State, Worker } from '@temporalio/worker';
 
 export interface DxpWorker {
   readonly taskQueue: string;
   readonly modelTaskQueue: string;
-  /** Runs both until shutdown (or SIGINT/SIGTERM); rejects with the first failure after both have stopped. */
+  /** Where the experiment's store activities run: one queue per results store. */
+  readonly resultsTaskQueue: string;
+  /** Runs all until shutdown (or SIGINT/SIGTERM); rejects with the first failure after all have stopped. */
   run(): Promise<void>;
-  /** Stops polling on both; in-flight activities get the grace time. Safe to call more than once. */
+  /** Stops polling on all; in-flight activities get the grace time. Safe to call more than once. */
   shutdown(): void;
-  /** FAILED if either failed, RUNNING only while both run. */
+  /** FAILED if any failed, RUNNING only while all run. */
   getState(): State;
 }
 
-export function combineWorkers(main: Worker, model: Worker): DxpWorker {
-  const workers = [main, model];
+export interface WorkerParts {
+  main: Worker;
+  model: Worker;
+  results: Worker;
+}
+
+export interface CombineOptions {
+  /** Runs once all have stopped, before run() settles (closing what their activities used). */
+  afterStop?: () => Promise<void>;
+}
+
+export function combineWorkers(parts: WorkerParts, opts: CombineOptions = {}): DxpWorker {
+  const workers = [parts.main, parts.model, parts.results];
   const shutdown = (): void => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
   };
   return {
-    taskQueue: main.options.taskQueue,
-    modelTaskQueue: model.options.taskQueue,
+    taskQueue: parts.main.options.taskQueue,
+    modelTaskQueue: parts.model.options.taskQueue,
+    resultsTaskQueue: parts.results.options.taskQueue,
     async run() {
-      // Whichever stops first (failure or shutdown) takes the other down, so neither runs alone.
+      // Whichever stops first (failure or shutdown) takes the others down, so none runs alone.
       const results = await Promise.allSettled(workers.map((w) => w.run().finally(shutdown)));
+      await opts.afterStop?.();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
     shutdown,
     getState() {
-      const states = workers.map((w) => w.getState());
-      if (states.includes('FAILED')) return 'FAILED';
-      if (states[0] === states[1]) return states[0] ?? 'STOPPED';
-      if (states.includes('INITIALIZED')) return 'INITIALIZED';
-      // Otherwise one has begun to stop and takes the other with it.
+      const states = new Set(workers.map((w) => w.getState()));
+      if (states.has('FAILED')) return 'FAILED';
+      if (states.size === 1) return [...states][0] ?? 'STOPPED';
+      if (states.has('INITIALIZED')) return 'INITIALIZED';
+      // Otherwise one has begun to stop and takes the others with it.
       return 'STOPPING';
     },
   };
 }
 
-/** Releases a worker that was created but will never run (its sibling failed to build): it holds the connection. */
-export async function disposeUnstarted(worker: Worker): Promise<void> {
-  const running = worker.run();
-  worker.shutdown();
-  await running;
+/** Releases workers that were created but will never run (a sibling failed to build): they hold the connection. */
+export async function disposeUnstarted(...workers: Worker[]): Promise<void> {
+  await Promise.all(
+    workers.map(async (worker) => {
+      const running = worker.run();
+      worker.shutdown();
+      await running;
+    }),
+  );
 }

@@ -71,6 +71,10 @@ export interface CarriedState {
   startedAt: string;
   generation: number;
   location?: string;
+  /** The results store's identity, from prepare: batches go only to workers that have it. */
+  store?: string;
+  /** The task queue of that store's workers (store calls are routed there). */
+  storeTaskQueue?: string;
   /** Upload to Arize AX: present when the dataset is an Arize dataset and this is not a dry run. */
   arize?: ArizeUploadState;
   /** The summary so far, from the run records reported (absent in state carried from before it existed). */

@@ -65,11 +65,12 @@ const datasetIo = proxyActivities<ExperimentActivities>({
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 },
 });
 // The summary is written from the store: retry without limit, like the store's writes.
-const sinkIo = proxyActivities<ExperimentActivities>({
+const SINK_OPTIONS = {
   startToCloseTimeout: '5m',
   heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '1m' }, // no maximumAttempts: unlimited
-});
+} as const;
+const sinkIo = proxyActivities<ExperimentActivities>(SINK_OPTIONS);
 
 
 /** The next generation keeps the workflow-task timeout the experiment was started with. */
@@ -137,6 +138,8 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
       startedAt: new Date(workflowInfo().startTime).toISOString(),
       generation: 0,
       location: prepared.location,
+      ...(prepared.store !== undefined ? { store: prepared.store } : {}),
+      ...(prepared.storeTaskQueue !== undefined ? { storeTaskQueue: prepared.storeTaskQueue } : {}),
       ...(prepared.source.kind === 'arize' && spec.dryRun === false
         ? { arize: { datasetId: prepared.source.datasetId, datasetVersionId: prepared.source.versionId, uploaded: 0, notUploaded: 0 } }
         : {}),
@@ -290,7 +293,10 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     await results.drain();
     await condition(allHandlersFinished);
     await results.drain();
-    const stored = await sinkIo.finalizeExperiment({ experimentId, status });
+    const stored = await sinkIo.finalizeExperiment.executeWithOptions(
+      { ...SINK_OPTIONS, ...(s.storeTaskQueue !== undefined ? { taskQueue: s.storeTaskQueue } : {}) },
+      [{ experimentId, status, ...(s.store !== undefined ? { store: s.store } : {}) }],
+    );
     // The experiment's own tally counts every run, whichever worker (and disk) stored it; an
     // experiment carried over from before the tally existed has only the store's count.
     const own = s.tally

@@ -1,8 +1,8 @@
 /**
- * The experiment's results path, in workflow code: run records wait here, then go to the local
- * store and (for Arize datasets) to Arize, one batch at a time in the background while children
- * run. A batch cut short by cancellation is kept and sent again; Arize trouble never stops the
- * experiment (the runs stay local for `dxp upload`).
+ * The experiment's results path, in workflow code: run records wait here, then go to the results
+ * store (on its own task queue) and (for Arize datasets) to Arize, one batch at a time in the
+ * background while children run. A batch cut short by cancellation is kept and sent again; Arize
+ * trouble never stops the experiment (the runs stay in the store for `dxp upload`).
  */
 import { ActivityFailure, CancellationScope, isCancellation, log, proxyActivities, sleep } from '@temporalio/workflow';
 import type { ExperimentActivities } from '../activities/experiment-activities';
@@ -57,7 +57,16 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
   // The local store first (durable, cheap), then Arize.
   const storeBatch = async (batch: RunRecord[]): Promise<void> => {
     const line = opts.progress?.();
-    await recordRuns.executeWithOptions({ ...RECORD_OPTIONS, ...(line ? { summary: `store ${batch.length} runs · ${line}` } : {}) }, [{ experimentId, runs: batch }]);
+    const { store, storeTaskQueue } = opts.state();
+    await recordRuns.executeWithOptions(
+      {
+        ...RECORD_OPTIONS,
+        // Only workers of the experiment's store poll its queue: no run is written anywhere else.
+        ...(storeTaskQueue !== undefined ? { taskQueue: storeTaskQueue } : {}),
+        ...(line ? { summary: `store ${batch.length} runs · ${line}` } : {}),
+      },
+      [{ experimentId, runs: batch, ...(store !== undefined ? { store } : {}) }],
+    );
     const s = opts.state();
     const arize = s.arize;
     if (!arize || s.source.kind !== 'arize') return;
@@ -82,7 +91,7 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
       // Rejected, or down for longer than the upload's schedule-to-close: keep computing.
       arize.error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
       arize.notUploaded += batch.length;
-      log.warn('upload to Arize stopped; runs stay in the local store', { error: arize.error });
+      log.warn('upload to Arize stopped; runs stay in the results store', { error: arize.error });
     }
   };
 

@@ -1,8 +1,9 @@
 /**
- * `dxp export <experiment>`: writes every run of an Arize experiment to a JSONL, CSV or Parquet
- * file. The experiment is given by id, or by name together with its dataset (and the dataset's
- * space, from --space or ARIZE_SPACE). Runs are read page by page (500 a page) and streamed to
- * the writer; see client/export/ for the file formats.
+ * `dxp export <experiment>`: writes every run of an experiment to a JSONL, CSV or Parquet file.
+ * An experiment in the results store (DXP_RESULTS_URL, or the local files) is exported from
+ * there; otherwise it is an Arize experiment, given by id, or by name together with its dataset
+ * (and the dataset's space, from --space or ARIZE_SPACE; --dataset always means Arize). Runs are
+ * read page by page and streamed to the writer; see client/export/ for the file formats.
  */
 import * as path from 'node:path';
 import { ArizeApiError, ARIZE_ERROR_CODES, looksLikeId, MAX_PAGE_LIMIT, type ArizeClient, type ArizeExperiment } from '../../activities/arize';
@@ -12,6 +13,8 @@ import type { Row, RowWriter } from '../export/files';
 import { writeCsv } from '../export/write-csv';
 import { writeJsonl } from '../export/write-jsonl';
 import { writeParquet } from '../export/write-parquet';
+import { storedRunRows } from '../export/stored-runs';
+import { configuredStore, withStore } from '../results-store';
 
 export const EXPORT_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -25,12 +28,18 @@ export interface ExportOptions {
   dataset?: string;
   /** Space name or id of a dataset given by name; default ARIZE_SPACE. */
   space?: string;
+  /** The local results store (without DXP_RESULTS_URL); default DXP_DATA_DIR, else .dxp. */
+  dataDir?: string;
 }
 
 const WRITERS: Record<ExportFormat, RowWriter> = { jsonl: writeJsonl, csv: writeCsv, parquet: writeParquet };
 
 export async function exportCommand(experiment: string, opts: ExportOptions): Promise<number> {
   const format = exportFormat(opts);
+  if (opts.dataset === undefined) {
+    const stored = await exportStored(experiment, format, opts);
+    if (stored !== undefined) return stored;
+  }
   const client = arizeClientFromEnv();
   try {
     const found = await findExperiment(client, experiment, opts);
@@ -41,6 +50,21 @@ export async function exportCommand(experiment: string, opts: ExportOptions): Pr
   } finally {
     await client.close();
   }
+}
+
+/** Exports from the results store; undefined when it has no such experiment (then Arize is asked). */
+async function exportStored(experiment: string, format: ExportFormat, opts: ExportOptions): Promise<number | undefined> {
+  return withStore(configuredStore(opts.dataDir), async (store, where) => {
+    const meta = await store.readMeta(experiment).catch(() => undefined);
+    if (meta === undefined) {
+      if (process.env.ARIZE_API_KEY) return undefined;
+      throw new CliError(`no experiment '${experiment}' in the results store ${where}, and no ARIZE_API_KEY to look for an Arize experiment`, EXIT.badInput);
+    }
+    const out = path.resolve(opts.out ?? `${fileName(meta.name)}.${format}`);
+    const { count } = await WRITERS[format](storedRunRows(store, experiment, meta.workflowId), out);
+    process.stdout.write(`${out}: ${count} run${count === 1 ? '' : 's'} of experiment '${meta.name}' from ${where}\n`);
+    return EXIT.ok;
+  });
 }
 
 function exportFormat(opts: ExportOptions): ExportFormat {

@@ -1,12 +1,13 @@
 /** `dxp result`: what an experiment produced (summary, optionally every run), or that it is not done yet. */
 import { dirname } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { createLocalStore } from '../../activities/sinks';
+import { createLocalStore, type ResultsStore } from '../../activities/sinks';
 import type { ExperimentSummary, RunRecord } from '../../workflows/records';
 import { workflowUiLink, type ConnectionConfig } from '../connection-config';
 import { CliError, EXIT } from '../exit-codes';
 import { getExperimentHandle, type ExperimentHandle } from '../experiments';
 import { formatRunsTable, formatSummary } from '../format';
+import { configuredStore, isDatabaseLocation, withStore } from '../results-store';
 
 export interface ResultOptions {
   json?: boolean;
@@ -44,14 +45,28 @@ export async function resultCommand(client: Client, config: ConnectionConfig, id
   return printOutcome(handle, config, Boolean(opts.json), opts);
 }
 
-/** The runs in the store where the summary says they are (the finalizing worker's DXP_DATA_DIR). */
+/**
+ * The runs in the store the summary names: the shared database (DXP_RESULTS_URL must reach it),
+ * or the folder of the worker that stored them.
+ */
 async function readStoredRuns(summary: ExperimentSummary): Promise<RunRecord[]> {
-  const store = createLocalStore(dirname(dirname(summary.location)));
+  if (isDatabaseLocation(summary.location)) {
+    const config = configuredStore(undefined);
+    if (config.kind !== 'postgres') {
+      throw new CliError(`--runs: the runs are in ${summary.location}: set DXP_RESULTS_URL to that database (with its credentials)`, EXIT.badInput);
+    }
+    return withStore(config, (store) => collectRuns(store, summary));
+  }
+  return collectRuns(createLocalStore(dirname(dirname(summary.location))), summary);
+}
+
+async function collectRuns(store: ResultsStore, summary: ExperimentSummary): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
   try {
     for await (const run of store.readRuns(summary.experimentId)) runs.push(run);
   } catch (err) {
-    throw new CliError(`--runs: cannot read the runs at ${summary.location} (they are on the disk of the worker that stored them): ${(err as Error).message}`, EXIT.badInput);
+    const where = isDatabaseLocation(summary.location) ? '' : ' (they are on the disk of the worker that stored them)';
+    throw new CliError(`--runs: cannot read the runs at ${summary.location}${where}: ${(err as Error).message}`, EXIT.badInput);
   }
   return runs.sort((a, b) => a.exampleId.localeCompare(b.exampleId) || a.repetition - b.repetition);
 }

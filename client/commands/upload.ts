@@ -1,26 +1,29 @@
 /**
- * `dxp upload <name>`: sends an experiment's runs from the local store to its Arize experiment,
+ * `dxp upload <name>`: sends an experiment's runs from the results store to its Arize experiment,
  * e.g. after Arize was down or rejected them. Safe to run again: runs already in Arize are
  * skipped, and an existing experiment is adopted only if this pipeline made it.
  */
-import { resolve } from 'node:path';
 import { uploadRuns } from '../../activities/arize/upload';
-import { createLocalStore } from '../../activities/sinks';
+import type { ResultsStore } from '../../activities/sinks';
 import type { RunRecord } from '../../workflows/records';
 import { experimentWorkflowId } from '../../workflows/experiment-contract';
 import { isArizeDataset, type ExperimentSpec } from '../../workflows/spec';
 import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
 import { CliError, EXIT } from '../cli-context';
+import { configuredStore, withStore } from '../results-store';
 
 const BATCH = 1000;
 
 export async function uploadCommand(name: string, opts: { dataDir?: string }): Promise<number> {
-  const store = createLocalStore(resolve(opts.dataDir ?? process.env.DXP_DATA_DIR ?? '.dxp'));
+  return withStore(configuredStore(opts.dataDir), (store, where) => upload(store, where, name));
+}
+
+async function upload(store: ResultsStore, where: string, name: string): Promise<number> {
   const meta = await store.readMeta(name).catch((err: Error) => {
-    throw new CliError(`no stored experiment '${name}' in this data folder (--data-dir / DXP_DATA_DIR): ${err.message}`, EXIT.badInput);
+    throw new CliError(`no stored experiment '${name}' in ${where} (DXP_RESULTS_URL, or --data-dir / DXP_DATA_DIR): ${err.message}`, EXIT.badInput);
   });
   if (!meta.spec) {
-    throw new CliError(`this data folder holds only the runs a worker recorded for '${name}', not the experiment's spec: run \`dxp upload\` with the data folder of the worker that prepared it`, EXIT.badInput);
+    throw new CliError(`${where} holds only the runs a worker recorded for '${name}', not the experiment's spec: run \`dxp upload\` with the data folder of the worker that prepared it`, EXIT.badInput);
   }
   const spec = meta.spec as ExperimentSpec;
   if (!isArizeDataset(spec.dataset)) throw new CliError(`experiment '${name}' ran on a local dataset: there is no Arize experiment to upload to`, EXIT.badInput);

@@ -1,6 +1,8 @@
 /** `dxp worker`: runs workflows and activities until SIGINT/SIGTERM, then drains within the grace time. */
 import { Runtime } from '@temporalio/worker';
 import { connectWorker, createWorker } from '../../workers/create-worker';
+import { ResultsStoreError } from '../../activities/sinks/postgres-store';
+import { describeStore } from '../../activities/sinks/store-config';
 import { workerSettings, type WorkerFlags } from '../../workers/config';
 import { WorkerLogger } from '../../workers/logger';
 import { CliError, EXIT, loadConnectionConfig, unreachableMessage } from '../cli-context';
@@ -26,11 +28,14 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   try {
     // Without them every start of an example fails; say so now, in one line, not in each workflow task.
     await requireSearchAttributes(connection.operatorService, config.namespace);
-    const worker = await createWorker({ connection, namespace: config.namespace, settings });
+    const worker = await createWorker({ connection, namespace: config.namespace, settings }).catch((err: unknown) => {
+      if (err instanceof ResultsStoreError) throw new CliError(err.message, err.unreachable ? EXIT.unreachable : EXIT.badInput);
+      throw err;
+    });
     process.stdout.write(
       `dxp worker on ${config.address}, namespace ${config.namespace}, task queue ${settings.taskQueue}` +
         `, model queue ${settings.modelTaskQueue} (${settings.modelRate !== undefined ? `${settings.modelRate}/s across workers` : 'no rate limit'})` +
-        `${settings.tasksModule ? `, tasks ${settings.tasksModule}` : ''}; results in ${settings.dataDir}\n`,
+        `${settings.tasksModule ? `, tasks ${settings.tasksModule}` : ''}; results in ${describeStore(settings.resultsStore)} (queue ${worker.resultsTaskQueue})\n`,
     );
     await worker.run();
     return EXIT.ok;

@@ -20,8 +20,12 @@ export interface TestCluster {
   pgDataDir: string;
   /** Everything of this cluster: data, configs, logs. Removed by stop(). */
   dir: string;
+  /** DXP_RESULTS_URL of its results database (dxp_results). */
+  resultsUrl: string;
   /** `psql` against one of its databases: rows of the query's result, `|`-separated. */
-  psql(database: 'temporal' | 'temporal_visibility', sql: string): string[];
+  psql(database: 'temporal' | 'temporal_visibility' | 'dxp_results', sql: string): string[];
+  /** `pg_dumpall` of every database into `file` (bytea columns come out as hex). */
+  dumpAll(file: string): void;
   /** Stops the server and PostgreSQL and removes the folder; safe to call twice. */
   stop(): Promise<void>;
   /** SIGTERM (or SIGKILL with `{ kill: true }`) the server, start it again, wait until it serves. */
@@ -82,6 +86,11 @@ export async function startTestCluster(opts: { startTimeoutMs?: number } = {}): 
   return {
     address,
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+    resultsUrl: env.DXP_RESULTS_URL ?? `postgres://temporal:temporal@127.0.0.1:${pgPort}/dxp_results`,
+    dumpAll(file) {
+      const r = spawnSync('pg_dumpall', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'temporal', '-f', file], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`pg_dumpall: ${r.error?.message ?? r.stderr}`);
+    },
     pgPort,
     pgDataDir: env.DXP_CLUSTER_PG_DATA ?? join(dir, 'pg'),
     dir,
