@@ -28,3 +28,4 @@ export { withStepScope, type StepScope } from './activities/tasks/step-scope';
 export { useSandboxProvider, workerSandboxProvider } from './activities/sandbox/from-env';
 export { createSandboxProvider, withSandbox, SandboxError, DEFAULT_SANDBOX_LIMITS, WEAK_ISOLATION_WARNING } from './activities/sandbox';
 export type { ProvisionOptions, RunOptions, Sandbox, SandboxLimits, SandboxProvider, RunResult } from './activities/sandbox';
+export { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from './client/codec/data-converter';
