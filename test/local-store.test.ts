@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runKey, type RunRecord } from '../workflows/records';
@@ -288,3 +289,44 @@ describe('local results store at scale', () => {
     );
   });
 });
+
+describe('local store identity', () => {
+  test('it follows the folder: the same for every store on it, another for another folder, and reading runs makes none', async () => {
+    const a = createLocalStore(root);
+    expect(await storedKeysOrNone(a)).toBe('not open');
+    await expect(fs.access(path.join(root, 'experiments', '.store-id'))).rejects.toThrow();
+    const id = a.identity;
+    expect(id).toMatch(/^local:[0-9a-f-]{36}$/);
+    expect(createLocalStore(root).identity).toBe(id);
+    const other = await fs.mkdtemp(path.join(os.tmpdir(), 'dxp-local-store-other-'));
+    try {
+      expect(createLocalStore(other).identity).not.toBe(id);
+    } finally {
+      await fs.rm(other, { recursive: true, force: true });
+    }
+  });
+
+  test('processes racing to make a fresh folder\'s id agree on one, 10 rounds of 6', async () => {
+    const program = `process.stdout.write(require(${JSON.stringify(path.join(__dirname, '..', 'activities', 'sinks', 'local-store-id.ts'))}).localStoreId(process.argv[1]))`;
+    for (let round = 0; round < 10; round++) {
+      const folder = path.join(root, `round-${round}`);
+      const ids = await Promise.all(
+        Array.from({ length: 6 }, () => new Promise<string>((resolve, reject) => {
+          execFile(process.execPath, ['-r', 'tsx/cjs', '-e', program, folder], (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+        })),
+      );
+      expect(new Set(ids).size).toBe(1);
+      expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+      // No temporary file is left behind by the losers.
+      expect(await fs.readdir(folder)).toEqual(['.store-id']);
+    }
+  }, 120_000);
+});
+
+async function storedKeysOrNone(store: ResultsSink): Promise<string[] | 'not open'> {
+  try {
+    return await storedKeys(store);
+  } catch {
+    return 'not open';
+  }
+}

@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { hostname } from 'node:os';
 import { runKey, type ExperimentSummary, type RunRecord } from '../../workflows/records';
+import { localStoreId } from './local-store-id';
 import type { AppendResult, ExperimentMeta, ResultsStore } from './results-sink';
 import { createSummaryBuilder } from './summary';
 
@@ -46,6 +46,7 @@ export function createLocalStore(rootDir: string): LocalStore {
   // Per instance, like a process: a second instance must notice the first one's writes by size.
   const caches = new Map<string, KeyCache>();
   const chains = new Map<string, Promise<unknown>>();
+  let identity: string | undefined;
 
   function dirOf(experimentId: string): string {
     assertExperimentId(experimentId);
@@ -177,8 +178,10 @@ export function createLocalStore(rootDir: string): LocalStore {
 
     readRuns,
     readMeta,
-    // Another machine's folder of the same name is another store.
-    identity: `local:${hostname()}:${root}`,
+    // Read (or made) on first use: only workers need it, and readers never write to the folder.
+    get identity() {
+      return (identity ??= `local:${localStoreId(root)}`);
+    },
     locationOf: dirOf,
     close: async () => undefined,
   };
