@@ -22,6 +22,8 @@ export interface ChainFigures {
   eventTypes: Record<string, number>;
   workflowTaskFailed: number;
   workflowTaskTimedOut: number;
+  /** Each failed workflow task: generation (1-based), WorkflowTaskFailedCause number, first words of the message. */
+  workflowTaskFailures: { generation: number; cause: number | null; message: string }[];
   /** ms from each generation's start to the next one's: one per continue-as-new. */
   continueAsNewMs: number[];
 }
@@ -31,11 +33,17 @@ export async function parentChain(client: Client, name: string): Promise<ChainFi
   const workflowId = experimentWorkflowId(name);
   const generations: (Generation & { startMs: number })[] = [];
   const eventTypes: Record<string, number> = {};
+  const failures: { back: number; cause: number | null; message: string }[] = [];
   let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
   while (runId) {
     const handle = client.workflow.getHandle(workflowId, runId);
     const events: HistoryEvent[] = (await handle.fetchHistory()).events ?? [];
     countTypes(events, eventTypes);
+    for (const ev of events) {
+      const failed = ev.workflowTaskFailedEventAttributes;
+      // Counted from the latest generation back; numbered from the first once the chain is known.
+      if (failed) failures.push({ back: generations.length, cause: failed.cause ?? null, message: (failed.failure?.message ?? '').slice(0, 200) });
+    }
     const d = await handle.describe();
     const startMs = events[0] ? eventMs(events[0]) : NaN;
     generations.unshift({ runId, startedAt: new Date(startMs).toISOString(), startMs, events: events.length, bytes: Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0) });
@@ -49,6 +57,7 @@ export async function parentChain(client: Client, name: string): Promise<ChainFi
     eventTypes,
     workflowTaskFailed: eventTypes.workflowTaskFailed ?? 0,
     workflowTaskTimedOut: eventTypes.workflowTaskTimedOut ?? 0,
+    workflowTaskFailures: failures.map(({ back, ...f }) => ({ generation: generations.length - back, ...f })),
     continueAsNewMs,
   };
 }
