@@ -196,33 +196,37 @@ describe('PostgreSQL results store', () => {
     expect(kept).toEqual(summary);
   });
 
-  test('PostgreSQL crashing (restart -m immediate) under appends: each batch all or nothing, and the retries store every run once', async () => {
+  test('PostgreSQL crashing (restart -m immediate) three times under four writers: each batch all or nothing, no process crash, and the retries store every run once', async () => {
     const { store, url } = await freshStore();
-    const second = await storeOn(url);
+    const writers = [store, ...(await Promise.all([1, 2, 3].map(() => storeOn(url))))];
     await store.open(meta());
-    const all = runs(0, 3_000);
-    const batches = Array.from({ length: 60 }, (_, i) => all.slice(i * 50, i * 50 + 50));
+    const batches: RunRecord[][] = [];
     const failed: RunRecord[][] = [];
-    let crashed = false;
-    const writers = [store, second].map(async (s, w) => {
-      for (let i = w; i < batches.length; i += 2) {
+    let crashing = true;
+    // No pause between appends: a crash lands between a transaction's statements, on a
+    // connection that is checked out (the case that crashes a process without an error listener).
+    const writing = writers.map(async (s) => {
+      while (crashing) {
+        const batch = runs(batches.length * 10, batches.length * 10 + 10);
+        batches.push(batch);
         try {
-          await s.append('exp', batches[i]!);
+          await s.append('exp', batch);
         } catch {
-          failed.push(batches[i]!);
+          failed.push(batch);
+          await new Promise((r) => setTimeout(r, 20));
         }
-        // Slow enough that the restart lands in the middle of the appends.
-        await new Promise((r) => setTimeout(r, 40));
       }
     });
-    const crash = (async () => {
-      await new Promise((r) => setTimeout(r, 300));
+    for (let crash = 0; crash < 3; crash++) {
+      await new Promise((r) => setTimeout(r, 400));
       await pg.restart();
-      crashed = true;
-    })();
-    await Promise.all([...writers, crash]);
-    expect(crashed).toBe(true);
-    console.log(`${failed.length} of ${batches.length} batches failed across the crash`);
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    crashing = false;
+    await Promise.all(writing);
+    const all = batches.flat();
+    console.log(`${failed.length} of ${batches.length} batches failed across 3 crashes`);
+    expect(failed.length).toBeGreaterThan(0);
     // Every failed batch was either fully stored (the commit reached disk before the crash) or not at all.
     const afterCrash = new Set(await storedKeys(store));
     for (const batch of batches) {

@@ -4,6 +4,7 @@
  * wait, and each step runs once (dxp_schema records the version reached).
  */
 import type { Pool } from 'pg';
+import { inTransaction } from './postgres-transaction';
 
 /** Each entry is one version; append new ones, never edit a shipped one. */
 const MIGRATIONS: readonly string[] = [
@@ -40,9 +41,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Brings the tables to SCHEMA_VERSION; a database migrated by a newer dxp is refused, not downgraded. */
 export async function migrate(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
     // store_id names this database for every process that reaches it, by whatever host name or user.
     await client.query('CREATE TABLE IF NOT EXISTS dxp_schema (version integer NOT NULL, store_id uuid NOT NULL DEFAULT gen_random_uuid())');
@@ -54,13 +53,7 @@ export async function migrate(pool: Pool): Promise<void> {
     for (let v = current; v < SCHEMA_VERSION; v++) await client.query(MIGRATIONS[v]!);
     if (rows.length === 0) await client.query('INSERT INTO dxp_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
     else if (current < SCHEMA_VERSION) await client.query('UPDATE dxp_schema SET version = $1', [SCHEMA_VERSION]);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Readers (the CLI) do not migrate: a database no worker has used yet says so. */

@@ -11,6 +11,7 @@ import { type ExperimentSummary, type RunRecord } from '../../workflows/records'
 import { assertMigrated, migrate, storeId } from './postgres-schema';
 import type { AppendResult, ExperimentMeta, ResultsStore } from './results-sink';
 import { createSummaryBuilder } from './summary';
+import { inTransaction } from './postgres-transaction';
 
 /** Rows per read while streaming runs: bounded memory for experiments of any size. */
 const READ_PAGE = 1000;
@@ -72,9 +73,7 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<R
   }
 
   async function append(experimentId: string, runs: RunRecord[]): Promise<AppendResult> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(pool, async (client) => {
       // Locks the experiment's row: concurrent appends to one experiment count in turn.
       const locked = await client.query('SELECT 1 FROM dxp_experiments WHERE experiment_id = $1 FOR UPDATE', [experimentId]);
       if (locked.rowCount === 0) throw notOpen(experimentId);
@@ -98,14 +97,8 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<R
         'UPDATE dxp_experiments SET run_count = run_count + $2 WHERE experiment_id = $1 RETURNING run_count',
         [experimentId, added],
       );
-      await client.query('COMMIT');
       return { added, skipped: runs.length - added, total: Number(counted.rows[0]!.run_count) };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   return {
