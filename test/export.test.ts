@@ -7,6 +7,8 @@ import { createArizeClient, type ArizeExperiment, type ArizeHttpClient, type Ari
 import { CliError } from '../client/cli-context';
 import { exportCommand, type ExportOptions } from '../client/commands/export';
 import { writeParquet } from '../client/export/write-parquet';
+import { createLocalStore } from '../activities/sinks';
+import type { RunRecord } from '../workflows/records';
 import { ArizeFake } from './fakes/arize';
 
 const ENV_KEYS = ['ARIZE_API_KEY', 'ARIZE_BASE_URL', 'ARIZE_SPACE'] as const;
@@ -243,5 +245,47 @@ describe('dxp export', () => {
     expect((await failure('nightly/run 1', { dataset: 'qa', out: path.join(dir, 'runs.txt') })).message).toMatch(/unknown export format 'txt'/);
     expect((await failure('nightly/run 1', { dataset: 'qa' })).message).toMatch(/give --format/);
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('dxp export from the results store', () => {
+  test('an experiment in the local store is exported from there, with the Arize column names, before Arize is asked', async () => {
+    const storeDir = path.join(dir, 'store');
+    const store = createLocalStore(storeDir);
+    await store.open({ experimentId: 'local-exp', name: 'local-exp', spec: { task: 'echo' }, startedAt: '2026-01-01T00:00:00.000Z', workflowId: 'experiment/local-exp' });
+    const stored: RunRecord[] = ['q1', 'q2', 'q3'].map((id, i) => ({
+      exampleId: id,
+      repetition: 1,
+      output: { answer: `a${i}`, zeta: 1 },
+      ...(i === 2 ? { error: 'boom' } : {}),
+      evaluations: { exact: { score: i % 2, label: i % 2 ? 'yes' : 'no' } },
+      steps: [{ name: 'solve', durationMs: 3, attempts: 2 }],
+      startedAt: `2026-01-01T00:00:0${i}.000Z`,
+      durationMs: 3 + i,
+      workflowId: `experiment/local-exp/example/${id}/rep/1`,
+    }));
+    await store.append('local-exp', stored);
+    const before = fake.requestLog().length;
+    const out = path.join(dir, 'local.csv');
+    await expect(exportCommand('local-exp', { out, dataDir: storeDir })).resolves.toBe(0);
+    expect(fake.requestLog().length).toBe(before);
+    expect(printed()).toContain(`3 runs of experiment 'local-exp' from ${storeDir}`);
+    const records = parse(await readFile(out), { columns: true }) as Array<Record<string, string>>;
+    expect(records.map((r) => [r.example_id, r.output, r['eval.exact.score'], r['eval.exact.label'], r.error, r.latency_ms, r.attempts, r.started_at, r['dxp.run_key']])).toEqual(
+      stored.map((r) => [r.exampleId, JSON.stringify(r.output), String(r.evaluations.exact!.score), r.evaluations.exact!.label, r.error ?? '', String(r.durationMs), '2', r.startedAt, `${r.exampleId}#1`]),
+    );
+  });
+
+  test('without the experiment in the store and without ARIZE_API_KEY, it says where it looked (exit 2)', async () => {
+    const key = process.env.ARIZE_API_KEY;
+    delete process.env.ARIZE_API_KEY;
+    try {
+      const err = await exportCommand('nowhere', { format: 'jsonl', dataDir: path.join(dir, 'empty-store') }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CliError);
+      expect((err as CliError).exitCode).toBe(2);
+      expect((err as Error).message).toMatch(/no experiment 'nowhere' in the results store .*empty-store, and no ARIZE_API_KEY/);
+    } finally {
+      process.env.ARIZE_API_KEY = key;
+    }
   });
 });
