@@ -134,8 +134,12 @@ test("local stores only: the runs go only to the worker with the experiment's st
     const store = raw.pendingActivities?.find((a) => a.activityType?.name === 'recordRuns');
     return store && raw.pendingChildren?.length === 0 ? store : undefined;
   }, { timeoutMs: 90_000, intervalMs: 500, describe: () => 'no recordRuns waiting once every example had run' });
-  expect(waiting.attempt).toBe(1);
+  // Attempt 1, or 2 when the owner died with a store call in flight; never a worker of another store.
   expect(String(waiting.state)).toMatch(/SCHEDULED|^1$/);
+  if (waiting.attempt !== 1) {
+    expect(waiting.attempt).toBe(2);
+    expect(waiting.lastWorkerIdentity).toMatch(new RegExp(`^${workers[owner]!.pid}@`));
+  }
   expect(readStoredRuns(disks[owner]!, 'split-local').length).toBe(before);
   for (const [i, d] of disks.entries()) if (i !== owner) expect(existsSync(join(d, 'experiments', 'split-local'))).toBe(false);
 
