@@ -11,9 +11,8 @@
  * the canary each dataset row carries.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { summarizeRuns } from '../activities/sinks';
@@ -23,6 +22,7 @@ import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import type { ExperimentSummary, RunRecord } from '../workflows/records';
 import { startTestCluster, type TestCluster } from './helpers/cluster';
+import { formsFound } from './helpers/dump-search';
 import {
   killAllWorkerProcesses,
   readLedger,
@@ -217,16 +217,15 @@ test(`${EXAMPLES} examples on three workers through a worker kill, a drain, a se
   expect(drainedReRuns).toEqual([]);
 
   // The secrets and the rows' canary are nowhere in the database (history, visibility, results),
-  // as text or as bytea hex.
-  const dump = join(dir, 'dump.sql');
-  c.dumpAll(dump);
+  // as text, as bytea hex, nor as base64.
+  const dump = c.dumpAll();
   for (const [name, secret] of Object.entries({ ...SECRETS, CODEC_KEY, ROW_CANARY })) {
-    expect({ name, found: foundIn(dump, secret) }).toEqual({ name, found: [] });
+    expect({ name, found: formsFound(dump, secret) }).toEqual({ name, found: [] });
   }
   // The search finds what is there: a stored output (text) and an activity type, which only
   // history blobs hold (bytea, so hex).
-  expect(foundIn(dump, `c:${rows[7]!.id}`)).toContain('text');
-  expect(foundIn(dump, 'runTaskStep')).toContain('hex');
+  expect(formsFound(dump, `c:${rows[7]!.id}`)).toContain('text');
+  expect(formsFound(dump, 'runTaskStep')).toContain('hex');
 }, 1_800_000);
 
 /** The experiment's result, asked again while the server or PostgreSQL is away. */
@@ -242,25 +241,4 @@ async function resultThroughFaults(workflowId: string): Promise<ExperimentSummar
     },
     { timeoutMs: 1_200_000, intervalMs: 2_000, describe: () => `${workflowId} did not finish` },
   );
-}
-
-/** In which forms `file` holds `text`: as UTF-8 ('text'), and as the hex of a bytea column ('hex', pg_dump's form). */
-function foundIn(file: string, text: string): ('text' | 'hex')[] {
-  const needles = { text: Buffer.from(text, 'utf8'), hex: Buffer.from(Buffer.from(text, 'utf8').toString('hex'), 'ascii') };
-  const longest = Math.max(needles.text.length, needles.hex.length);
-  const found = new Set<'text' | 'hex'>();
-  const fd = openSync(file, 'r');
-  try {
-    const chunk = Buffer.alloc(8 * 1024 * 1024);
-    let carry = Buffer.alloc(0);
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) return [...found].sort();
-      const window = Buffer.concat([carry, chunk.subarray(0, n)]);
-      for (const [form, needle] of Object.entries(needles) as ['text' | 'hex', Buffer][]) if (window.includes(needle)) found.add(form);
-      carry = window.subarray(Math.max(0, window.length - longest));
-    }
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -9,7 +9,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -23,6 +23,7 @@ import { exampleWorkflowId, experimentWorkflowId } from '../workflows/experiment
 import type { ExperimentSummary } from '../workflows/records';
 import { runDxp } from './helpers/cli';
 import { startTestCluster, type TestCluster } from './helpers/cluster';
+import { formsFound } from './helpers/dump-search';
 import { killAllWorkerProcesses, PROJECT_ROOT, startWorkerProcess, type WorkerProcess } from './helpers/processes';
 import { startTestServer, tempDir, workflowBundleFile } from './helpers/temporal';
 
@@ -34,28 +35,13 @@ type Canaries = Record<(typeof KINDS)[number], string>;
 
 const newCanaries = (): Canaries => Object.fromEntries(KINDS.map((k) => [k, `canary-${randomBytes(12).toString('hex')}`])) as Canaries;
 
-/**
- * The forms a canary takes in a file or a dump: as text, as hex (PostgreSQL prints bytea in hex),
- * and as base64 at each of the three alignments (the characters that depend on its neighbours cut off).
- */
-function forms(canary: string): { name: string; bytes: Buffer }[] {
-  const raw = Buffer.from(canary);
-  const base64 = [0, 1, 2].map((pad) => {
-    const encoded = Buffer.concat([Buffer.alloc(pad, 0x20), raw]).toString('base64');
-    const start = Math.ceil((pad * 4) / 3) + 1;
-    const end = Math.floor(((pad + raw.length) * 4) / 3) - 1;
-    return { name: `base64+${pad}`, bytes: Buffer.from(encoded.slice(start, end)) };
-  });
-  return [{ name: 'text', bytes: raw }, { name: 'hex', bytes: Buffer.from(raw.toString('hex')) }, ...base64];
-}
-
 /** `kind (form)` for each canary found in `haystack`. */
 function found(haystack: Buffer, canaries: Canaries): string[] {
-  return KINDS.flatMap((kind) => forms(canaries[kind]).filter((f) => haystack.includes(f.bytes)).map((f) => `${kind} (${f.name})`));
+  return KINDS.flatMap((kind) => formsFound(haystack, canaries[kind]).map((form) => `${kind} (${form})`));
 }
 
 function missing(haystack: Buffer, canaries: Canaries, kinds: readonly (typeof KINDS)[number][] = KINDS): string[] {
-  return kinds.filter((kind) => !forms(canaries[kind]).some((f) => haystack.includes(f.bytes)));
+  return kinds.filter((kind) => formsFound(haystack, canaries[kind]).length === 0);
 }
 
 interface Run {
@@ -175,7 +161,7 @@ describe('on a Temporal cluster on PostgreSQL', () => {
   }, 90_000);
 
   test('pg_dumpall holds no canary of the encrypted run, and every canary of the plain one', async () => {
-    const dump = pgDumpAll(cluster!);
+    const dump = cluster!.dumpAll();
     console.log(`pg_dumpall: ${(dump.length / 1e6).toFixed(1)} MB`);
     // Payloads are bytea, printed in hex: the encrypted ones are there, under their encoding.
     expect(dump.includes(Buffer.from(Buffer.from('binary/encrypted').toString('hex')))).toBe(true);
@@ -290,14 +276,4 @@ describe('an encrypting worker', () => {
 
 function decodedText(bytes: Uint8Array | null | undefined): string {
   return Buffer.from(bytes ?? new Uint8Array()).toString();
-}
-
-/** The whole PostgreSQL cluster as SQL text, with the binaries cluster.sh uses. */
-function pgDumpAll(cluster: TestCluster): Buffer {
-  const bin = process.env.DXP_PG_BIN_DIR ?? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b)).map((v) => `/usr/lib/postgresql/${v}/bin`).filter((d) => existsSync(join(d, 'pg_dumpall'))).pop();
-  if (!bin) throw new Error('pg_dumpall not found: install PostgreSQL (npm run setup) or set DXP_PG_BIN_DIR');
-  // The cluster's superuser is `temporal`, trusted on 127.0.0.1 (scripts/cluster.sh).
-  const r = spawnSync(join(bin, 'pg_dumpall'), ['-h', '127.0.0.1', '-p', String(cluster.pgPort), '-U', 'temporal', '--no-password'], { maxBuffer: 512 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`pg_dumpall failed (${r.status}): ${r.stderr?.toString()}`);
-  return r.stdout;
 }

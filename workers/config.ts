@@ -63,10 +63,14 @@ export interface WorkerFlags {
 
 export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const parsed = workerEnvSchema.safeParse(env);
-  // Model and sandbox settings are read on first use; a wrong one still stops the worker here, at start.
   const dataDir = resolve(flags.dataDir ?? env.DXP_DATA_DIR ?? '.dxp');
-  const store = resultsStoreSettings(env, dataDir);
-  const problems = [modelSettingsProblem(env), sandboxSettingsProblem(env), codecSettingsProblem(env), store.problem].filter((p): p is string => p !== undefined);
+  const problems = [
+    problemOf(() => modelConfigFromEnv(env))?.replace(/^model configuration: /, ''),
+    problemOf(() => sandboxModeFromEnv(env)),
+    // Payload keys are read again by createWorker; a bad one names its variable, never the key.
+    problemOf(() => codecKeysFromEnv(env)),
+    problemOf(() => resultsStoreConfig(env, dataDir)),
+  ].filter((p): p is string => p !== undefined);
   if (!parsed.success || problems.length > 0) {
     const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new Error(`worker configuration: ${[...issues, ...problems].join('; ')}`);
@@ -84,7 +88,7 @@ export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv =
     maxModelCalls: e.DXP_MAX_MODEL_CALLS,
     ...(tasks ? { tasksModule: resolve(tasks) } : {}),
     dataDir,
-    resultsStore: store.config!,
+    resultsStore: resultsStoreConfig(env, dataDir),
     shutdownGraceTime: e.DXP_SHUTDOWN_GRACE,
     maxConcurrentActivities: e.DXP_MAX_ACTIVITIES,
     maxConcurrentWorkflowTasks: e.DXP_MAX_WORKFLOW_TASKS,
@@ -99,36 +103,13 @@ export function defaultModelTaskQueue(taskQueue: string): string {
   return `${taskQueue}-model`;
 }
 
-function modelSettingsProblem(env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * Settings read on first use (model, sandbox, payload keys, results store) are checked here too, so
+ * a wrong one stops the worker at start: the reader's error message, or undefined when it is fine.
+ */
+function problemOf(read: () => unknown): string | undefined {
   try {
-    modelConfigFromEnv(env);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message.replace(/^model configuration: /, '');
-  }
-}
-
-function resultsStoreSettings(env: NodeJS.ProcessEnv, dataDir: string): { config?: ResultsStoreConfig; problem?: string } {
-  try {
-    return { config: resultsStoreConfig(env, dataDir) };
-  } catch (err) {
-    return { problem: (err as Error).message };
-  }
-}
-
-function sandboxSettingsProblem(env: NodeJS.ProcessEnv): string | undefined {
-  try {
-    sandboxModeFromEnv(env);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-/** Payload encryption keys (read again by createWorker): a bad one names its variable, never the key. */
-function codecSettingsProblem(env: NodeJS.ProcessEnv): string | undefined {
-  try {
-    codecKeysFromEnv(env);
+    read();
     return undefined;
   } catch (err) {
     return (err as Error).message;

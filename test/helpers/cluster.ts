@@ -24,8 +24,8 @@ export interface TestCluster {
   resultsUrl: string;
   /** `psql` against one of its databases: rows of the query's result, `|`-separated. */
   psql(database: 'temporal' | 'temporal_visibility' | 'dxp_results', sql: string): string[];
-  /** `pg_dumpall` of every database into `file` (bytea columns come out as hex). */
-  dumpAll(file: string): void;
+  /** `pg_dumpall` of every database, as SQL text (bytea columns come out as hex). */
+  dumpAll(): Buffer;
   /** Stops the server and PostgreSQL and removes the folder; safe to call twice. */
   stop(): Promise<void>;
   /** SIGTERM (or SIGKILL with `{ kill: true }`) the server, start it again, wait until it serves. */
@@ -66,6 +66,16 @@ function parseEnv(text: string): Record<string, string> {
   return env;
 }
 
+/** `psql` as the clusters' trusted superuser: rows of the query's result, `|`-separated. */
+function psql(port: number, database: string, sql: string): string[] {
+  const r = spawnSync('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'temporal', '-d', database, '-c', sql], {
+    encoding: 'utf8',
+    env: { ...process.env, PGPASSWORD: 'temporal' },
+  });
+  if (r.status !== 0) throw new Error(`psql ${database} -c ${sql}: ${r.error?.message ?? r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
 export async function startTestCluster(opts: { startTimeoutMs?: number } = {}): Promise<TestCluster> {
   installExitHook();
   const dir = tempDir('dxp-cluster-');
@@ -87,21 +97,16 @@ export async function startTestCluster(opts: { startTimeoutMs?: number } = {}): 
     address,
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
     resultsUrl: env.DXP_RESULTS_URL ?? `postgres://temporal:temporal@127.0.0.1:${pgPort}/dxp_results`,
-    dumpAll(file) {
-      const r = spawnSync('pg_dumpall', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'temporal', '-f', file], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`pg_dumpall: ${r.error?.message ?? r.stderr}`);
+    dumpAll() {
+      // The cluster's superuser is `temporal`, trusted on 127.0.0.1 (scripts/cluster.sh).
+      const r = spawnSync('pg_dumpall', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'temporal', '--no-password'], { maxBuffer: 1024 * 1024 * 1024 });
+      if (r.status !== 0) throw new Error(`pg_dumpall: ${r.error?.message ?? r.stderr?.toString()}`);
+      return r.stdout;
     },
     pgPort,
     pgDataDir: env.DXP_CLUSTER_PG_DATA ?? join(dir, 'pg'),
     dir,
-    psql(database, sql) {
-      const r = spawnSync('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(pgPort), '-U', 'temporal', '-d', database, '-c', sql], {
-        encoding: 'utf8',
-        env: { ...process.env, PGPASSWORD: 'temporal' },
-      });
-      if (r.status !== 0) throw new Error(`psql ${database} -c ${sql}: ${r.error?.message ?? r.stderr}`);
-      return r.stdout.split('\n').filter((l) => l !== '');
-    },
+    psql: (database, sql) => psql(pgPort, database, sql),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -151,17 +156,12 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const resultsUrl = env.DXP_RESULTS_URL;
   if (!port || !resultsUrl) throw new Error(`scripts/cluster.sh up --postgres-only printed no DXP_CLUSTER_PG_PORT / DXP_RESULTS_URL:\n${up.stdout}`);
   let stopped = false;
-  const psql = (database: string, sql: string): string[] => {
-    const r = spawnSync('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port), '-U', 'temporal', '-d', database, '-c', sql], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`psql ${database} -c ${sql}: ${r.error?.message ?? r.stderr}`);
-    return r.stdout.split('\n').filter((l) => l !== '');
-  };
   return {
     port,
     resultsUrl,
-    psql,
+    psql: (database, sql) => psql(port, database, sql),
     createDatabase(name) {
-      psql('postgres', `CREATE DATABASE ${name}`);
+      psql(port, 'postgres', `CREATE DATABASE ${name}`);
       return `postgres://temporal:temporal@127.0.0.1:${port}/${name}`;
     },
     async restart() {
