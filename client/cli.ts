@@ -183,6 +183,7 @@ export function buildProgram(): Command {
     .option('--ui-port <port>', 'Web UI port (default: port + 1000)', port)
     .addOption(new Option('--db-file <file>', 'SQLite state file (default: .dxp/temporal.db, under DXP_DATA_DIR)'))
     .option('--headless', 'no Web UI')
+    .option('--ui-codec-endpoint <url>', 'the Web UI decodes payloads through this codec server (`dxp codec-server`)')
     .action(
       withExitCode(async (opts: Omit<import('./commands/server').ServerOptions, 'dbFile'> & { dbFile?: string }) => {
         const { defaultDbFile, serverCommand } = load<typeof import('./commands/server')>('./commands/server');

@@ -15,6 +15,8 @@ export interface DevServerOptions {
   /** Web UI port; 0 picks a free one. Ignored when headless. */
   uiPort?: number;
   headless?: boolean;
+  /** Remote codec endpoint the Web UI decodes payloads with (`dxp codec-server`); ignored when headless. */
+  uiCodecEndpoint?: string;
   /** SQLite file for persistence; without it state is lost when the server stops. */
   dbFile?: string;
   namespace?: string;
@@ -55,6 +57,7 @@ export function devServerArgs(opts: DevServerOptions & { port: number; uiPort?: 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
   if (opts.headless) args.push('--headless');
   else if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  if (!opts.headless && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFile) args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL');
   if (opts.namespace && opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   if (opts.searchAttributes !== false) for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);

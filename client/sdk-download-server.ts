@@ -17,7 +17,10 @@ export async function startDevServerWithSdkDownload(opts: DevServerOptions & { p
       ...(opts.headless ? {} : { ui: true, ...(opts.uiPort ? { uiPort: opts.uiPort } : {}) }),
       ...(opts.dbFile ? { dbFilename: opts.dbFile } : {}),
       searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-      extraArgs: Object.entries(opts.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
+      extraArgs: [
+        ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
+        ...(!opts.headless && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
+      ],
     },
   });
   const address = `127.0.0.1:${opts.port}`;

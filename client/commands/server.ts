@@ -12,6 +12,8 @@ export interface ServerOptions {
   uiPort?: number;
   dbFile: string;
   headless?: boolean;
+  /** `dxp codec-server`'s URL, so the Web UI shows encrypted payloads decrypted. */
+  uiCodecEndpoint?: string;
 }
 
 export function defaultDbFile(): string {
@@ -20,7 +22,7 @@ export function defaultDbFile(): string {
 
 export async function launchServer(opts: ServerOptions, stdio: 'inherit' | 'ignore' = 'ignore'): Promise<DevServer> {
   mkdirSync(dirname(resolve(opts.dbFile)), { recursive: true });
-  const options = { port: opts.port, uiPort: opts.uiPort ?? opts.port + 1000, dbFile: resolve(opts.dbFile), headless: opts.headless, stdio };
+  const options = { port: opts.port, uiPort: opts.uiPort ?? opts.port + 1000, dbFile: resolve(opts.dbFile), headless: opts.headless, ...(opts.uiCodecEndpoint ? { uiCodecEndpoint: opts.uiCodecEndpoint } : {}), stdio };
   try {
     return await startDevServer(options);
   } catch (err) {

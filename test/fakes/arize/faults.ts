@@ -5,6 +5,8 @@ export type Fault =
   /** 429 problem+json with `Retry-After: <seconds>` when given. */
   | { kind: '429'; retryAfterSeconds?: number }
   | { kind: '503' }
+  /** 403 problem+json, e.g. a key that may read the dataset but not write experiments: not retryable. */
+  | { kind: '403' }
   | { kind: '500' }
   /** Waits `ms` before handling the request normally (a write still happens, late). */
   | { kind: 'slow'; ms: number }

@@ -16,6 +16,7 @@ export class HttpProblem extends Error {
 export const TITLES: Record<number, string> = {
   400: 'Invalid request parameters',
   401: 'Authentication required',
+  403: 'Forbidden',
   404: 'Resource not found',
   409: 'Resource conflict',
   422: 'Unprocessable Entity',

@@ -117,6 +117,7 @@ export class ArizeFake {
           fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
         return this.respond(res, entry, problemResult(new HttpProblem(429, TITLES[429] ?? '', 'too many requests')), headers);
       }
+      case '403':
       case '500':
       case '503':
         return this.respond(res, entry, problemResult(new HttpProblem(Number(fault.kind), TITLES[Number(fault.kind)] ?? '', 'scripted fault')));
