@@ -16,12 +16,11 @@ import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { summarizeRuns } from '../activities/sinks';
-import { createPostgresStore } from '../activities/sinks/postgres-store';
 import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../client/codec/data-converter';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { ExperimentSummary, RunRecord } from '../workflows/records';
-import { startTestCluster, type TestCluster } from './helpers/cluster';
+import type { ExperimentSummary } from '../workflows/records';
+import { startTestCluster, storedRuns, type TestCluster } from './helpers/cluster';
 import { formsFound } from './helpers/dump-search';
 import {
   killAllWorkerProcesses,
@@ -163,13 +162,7 @@ test(`${EXAMPLES} examples on three workers through a worker kill, a drain, a se
   expect(workers.slice(2).map((w) => [w.name, w.isRunning()])).toEqual(workers.slice(2).map((w) => [w.name, true]));
 
   // Exactly once in the shared store, and the summary is a recount of it.
-  const store = await createPostgresStore({ url: c.resultsUrl, migrate: false });
-  const runs: RunRecord[] = [];
-  try {
-    for await (const r of store.readRuns(NAME)) runs.push(r);
-  } finally {
-    await store.close();
-  }
+  const runs = await storedRuns(c.resultsUrl, NAME);
   expect(runs).toHaveLength(EXAMPLES);
   expect(new Set(runs.map((r) => r.exampleId))).toEqual(new Set(rows.map((r) => r.id)));
   expect(runs.filter((r) => r.error)).toEqual([]);

@@ -6,15 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { createPostgresStore } from '../activities/sinks/postgres-store';
 import { resultsStoreConfig } from '../activities/sinks/store-config';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { RunRecord } from '../workflows/records';
 import { ArizeFake } from './fakes/arize';
 import { runDxp } from './helpers/cli';
-import { startTestPostgres, type TestPostgres } from './helpers/cluster';
+import { startTestPostgres, storedRuns, type TestPostgres } from './helpers/cluster';
 import { connectTestClient, startTestServer, startTestWorker, tempDir, type RunningWorker } from './helpers/temporal';
 
 const KEY = 'ak-upload-pg-canary-5e4d3c2b1a09';
@@ -76,13 +74,7 @@ test('runs Arize refused stay in PostgreSQL; dxp upload sends each once from the
   expect(summary.arize?.error).toMatch(/403|Forbidden/);
   expect(fake.experiments().filter((e) => e.name === NAME)).toHaveLength(0);
 
-  const store = await createPostgresStore({ url: pg.resultsUrl, migrate: false });
-  const stored: RunRecord[] = [];
-  try {
-    for await (const run of store.readRuns(NAME)) stored.push(run);
-  } finally {
-    await store.close();
-  }
+  const stored = await storedRuns(pg.resultsUrl, NAME);
   expect(stored).toHaveLength(N);
 
   // Without the database the CLI looks only in its own empty folder, and says so.

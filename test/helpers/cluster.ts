@@ -6,6 +6,8 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createPostgresStore } from '../../activities/sinks/postgres-store';
+import type { RunRecord } from '../../workflows/records';
 import { PROJECT_ROOT } from './processes';
 import { tempDir } from './temporal';
 
@@ -174,4 +176,16 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       live.delete(dir);
     },
   };
+}
+
+/** Every run of `experimentId` in the PostgreSQL results store at `url`, read as the CLI reads them (no migration). */
+export async function storedRuns(url: string, experimentId: string): Promise<RunRecord[]> {
+  const store = await createPostgresStore({ url, migrate: false });
+  const runs: RunRecord[] = [];
+  try {
+    for await (const run of store.readRuns(experimentId)) runs.push(run);
+  } finally {
+    await store.close();
+  }
+  return runs;
 }
