@@ -66,6 +66,18 @@ if [ "${DXP_SKIP_TEMPORAL_SERVER:-0}" != "1" ] && ! command -v initdb >/dev/null
   fi
 fi
 
+# Headless Chromium for the tests that check web pages as a user sees them (test/codec-ui.test.ts:
+# the Temporal UI decoding through the codec server), driven by playwright-core, which downloads
+# no browser. Debian's chromium as root; elsewhere install it yourself or set DXP_CHROMIUM.
+if [ -z "${DXP_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Chromium (Debian's chromium) for the web UI tests"
+    apt_install chromium || echo "setup: could not install chromium; test/codec-ui.test.ts will fail until it is installed" >&2
+  else
+    echo "setup: Chromium not found: the web UI tests need it. As root: apt-get install chromium; or set DXP_CHROMIUM to a Chromium or Chrome binary." >&2
+  fi
+fi
+
 if [ "${DXP_SKIP_TEMPORAL_CLI:-0}" = "1" ]; then
   echo "setup: skipping the Temporal CLI install (DXP_SKIP_TEMPORAL_CLI=1)"
   exit 0

@@ -14,18 +14,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startCodecServer, type RunningCodecServer } from '../client/codec/codec-server';
-import { codecFromEnv, FAILURE_CONVERTER_PATH } from '../client/codec/data-converter';
+import { codecFromEnv } from '../client/codec/data-converter';
 import type { DevServer } from '../client/dev-server';
 import { requireTemporalCli } from '../client/temporal-cli';
 import { exampleWorkflowId, experimentWorkflowId } from '../workflows/experiment-contract';
 import type { ExperimentSummary } from '../workflows/records';
-import { runDxp } from './helpers/cli';
+import { dxpEnv, runDxp } from './helpers/cli';
 import { startTestCluster, type TestCluster } from './helpers/cluster';
 import { formsFound } from './helpers/dump-search';
 import { killAllWorkerProcesses, PROJECT_ROOT, startWorkerProcess, type WorkerProcess } from './helpers/processes';
-import { startTestServer, tempDir, workflowBundleFile } from './helpers/temporal';
+import { encryptedWorkflowBundleFile, startTestServer, tempDir, workflowBundleFile } from './helpers/temporal';
 
 const TASKS = join(PROJECT_ROOT, 'test', 'fixtures', 'codec-tasks.ts');
 // Rotation in place: the first key encrypts, the second is there to decrypt older payloads.
@@ -58,23 +57,11 @@ let bundles: { plain: string; encrypted: string };
 
 beforeAll(async () => {
   dir = tempDir('dxp-at-rest-');
-  const encrypted = join(dir, 'workflows-encrypted.js');
-  const [plain, bundle] = await Promise.all([
-    workflowBundleFile(),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') }),
-  ]);
-  writeFileSync(encrypted, bundle.code);
+  const [plain, encrypted] = await Promise.all([workflowBundleFile(), encryptedWorkflowBundleFile()]);
   bundles = { plain, encrypted };
 }, 120_000);
 
 afterAll(() => killAllWorkerProcesses());
-
-/** Environment of `dxp` processes: ours without Temporal or dxp settings, plus `extra`. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TEMPORAL_') && !key.startsWith('DXP_')) env[key] = value;
-  return { ...env, ...extra };
-}
 
 function startWorker(address: string, run: Run, where: string): Promise<WorkerProcess> {
   return startWorkerProcess({
@@ -104,7 +91,7 @@ async function runExperiment(address: string, run: Run, where: string): Promise<
   writeFileSync(join(runDir, 'spec.yaml'), spec.join('\n') + '\n');
   const result = await runDxp(['run', 'spec.yaml', '--wait', '--json'], {
     cwd: runDir,
-    env: cleanEnv({ TEMPORAL_ADDRESS: address, DXP_TASKS: TASKS, ...(run.encrypted ? { DXP_CODEC_KEYS: KEYS } : {}) }),
+    env: dxpEnv({ TEMPORAL_ADDRESS: address, DXP_TASKS: TASKS, ...(run.encrypted ? { DXP_CODEC_KEYS: KEYS } : {}) }),
   });
   if (result.code !== 0) throw new Error(`dxp run ${run.name} exited ${result.code}: ${result.stderr}\n${result.stdout}`);
   const summary = JSON.parse(result.stdout.slice(result.stdout.indexOf('\n{') + 1)) as ExperimentSummary;
@@ -173,7 +160,7 @@ describe('on a Temporal cluster on PostgreSQL', () => {
     const runDir = join(dir, 'cluster', `${runs.encrypted.name}-spec`);
     const spec = readFileSync(join(runDir, 'spec.yaml'), 'utf8');
     writeFileSync(join(runDir, 'spec-changed.yaml'), `${spec}concurrency: 3\n`);
-    const result = await runDxp(['run', 'spec-changed.yaml'], { cwd: runDir, env: cleanEnv({ TEMPORAL_ADDRESS: cluster!.address, DXP_CODEC_KEYS: KEYS }) });
+    const result = await runDxp(['run', 'spec-changed.yaml'], { cwd: runDir, env: dxpEnv({ TEMPORAL_ADDRESS: cluster!.address, DXP_CODEC_KEYS: KEYS }) });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Attached to existing experiment ${runs.encrypted.name}`);
     expect(result.stderr).toContain('different spec (concurrency)');
@@ -214,7 +201,7 @@ describe('on a Temporal cluster on PostgreSQL', () => {
       const { stdout } = await promisify(execFile)(
         requireTemporalCli(),
         ['workflow', 'show', '--address', cluster!.address, '--workflow-id', exampleWorkflowId(runs.encrypted.name, 'ok-1', 1), '--output', 'json', ...(codec ? ['--codec-endpoint', codecServer.url] : [])],
-        { env: { ...cleanEnv({}), ...(codec ? { TEMPORAL_CODEC_AUTH: `Bearer ${token}` } : {}) }, maxBuffer: 64 * 1024 * 1024 },
+        { env: { ...dxpEnv({}), ...(codec ? { TEMPORAL_CODEC_AUTH: `Bearer ${token}` } : {}) }, maxBuffer: 64 * 1024 * 1024 },
       );
       return Buffer.from(stdout);
     };

@@ -21,3 +21,10 @@ export function runDxp(args: string[], opts: { cwd: string; env?: NodeJS.Process
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Environment of `dxp` processes: this one's without Temporal or dxp settings, plus `extra`. */
+export function dxpEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TEMPORAL_') && !key.startsWith('DXP_')) env[key] = value;
+  return { ...env, ...extra };
+}

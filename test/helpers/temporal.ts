@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TaskModule } from '../../activities/tasks/define';
+import { FAILURE_CONVERTER_PATH } from '../../client/codec/data-converter';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../client/dev-server';
 import { workerSettings, type WorkerSettings } from '../../workers/config';
 import { createWorker, type DxpWorker } from '../../workers/create-worker';
@@ -41,6 +42,14 @@ export function workflowBundle(): Promise<{ code: string }> {
 export async function workflowBundleFile(): Promise<string> {
   const path = join(tempDir('dxp-bundle-'), 'workflows.js');
   writeFileSync(path, (await workflowBundle()).code);
+  return path;
+}
+
+/** The bundle an encrypting worker needs (DXP_CODEC_KEYS): built with the encrypting failure converter. */
+export async function encryptedWorkflowBundleFile(): Promise<string> {
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
+  const path = join(tempDir('dxp-bundle-'), 'workflows-encrypted.js');
+  writeFileSync(path, bundle.code);
   return path;
 }
 
