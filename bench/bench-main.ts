@@ -4,11 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { fmt } from './report';
 
-/** Bundled once and shared: bundling takes seconds and is not part of any runner's cost. */
-export async function bundleWorkflows(): Promise<{ code: string }> {
+/** Bundled once and shared: bundling takes seconds and is not part of any runner's cost. Default: dxp's workflows. */
+export async function bundleWorkflows(workflowsPath = require.resolve('../workflows'), what = 'workflow bundle'): Promise<{ code: string }> {
   const t = performance.now();
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
-  console.log(`workflow bundle built in ${fmt((performance.now() - t) / 1000, 1)} s`);
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  console.log(`${what} built in ${fmt((performance.now() - t) / 1000, 1)} s`);
   return workflowBundle;
 }
 

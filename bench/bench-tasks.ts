@@ -4,9 +4,19 @@
  * time the task itself takes, which the benchmark subtracts to get per-example overhead.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { builtinEvaluators } from '../activities/tasks/builtins';
 import { defineTasks } from '../activities/tasks/define';
 
 export const SLEEP_MS = 200;
+
+/** The one code evaluator every runner scores each output with (a built-in: the floor and the pool call the same function). */
+export const BENCH_EVALUATOR = 'exact-match';
+
+/** BENCH_EVALUATOR called directly, as the floor's evaluator activity and the pool call it. */
+export function benchEvaluate(output: unknown, row: Record<string, unknown>): number {
+  const args = { output, expected: row.expected ?? null, input: row.input, datasetRow: row, metadata: {}, params: {}, signal: new AbortController().signal };
+  return builtinEvaluators[BENCH_EVALUATOR](args) ? 1 : 0;
+}
 
 export const benchModule = defineTasks({
   tasks: {

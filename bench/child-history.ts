@@ -9,8 +9,8 @@ import { countTypes, eventMs, eventType, type HistoryEvent } from './history-eve
 const CHILD_SAMPLE = 20;
 
 /** Child history lengths from visibility (all), event types and phases from a sample of full histories. */
-export async function childHistories(client: Client, name: string, n: number) {
-  const query = `WorkflowType = "example" AND DxpExperiment = "${name}"`;
+export async function childHistories(client: Client, name: string, n: number, workflowType = 'example') {
+  const query = `WorkflowType = "${workflowType}" AND DxpExperiment = "${name}"`;
   const deadline = Date.now() + 60_000;
   let childEvents: number | null = null;
   let ids: string[] = [];

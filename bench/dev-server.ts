@@ -46,13 +46,15 @@ export interface DevServerExperiment {
   spec: ExperimentSpecInput;
 }
 
-export interface MeasuredExperiment {
+/** What every run on a fresh dev server measures, around whatever `run` waits for. */
+export interface Measured<R> {
   /** Still connected: for reading histories before the server stops. */
   client: Client;
-  summary: ExperimentSummary;
-  /** Experiment start → its result. */
+  /** What `run` returned. */
+  result: R;
+  /** `run`'s start → its end. */
   wallMs: number;
-  /** Date.now() at the experiment's start. */
+  /** Date.now() at `run`'s start. */
   startedAtMs: number;
   rss: { baselineMb: number; peakMb: number; samples: number };
   cpu: CpuFigures;
@@ -60,9 +62,29 @@ export interface MeasuredExperiment {
   workerStartMs: number;
 }
 
-/** Runs the experiment, hands its figures to `after` while the server is still up, then stops everything. */
-export async function runOnDevServer<T>(opts: DevServerExperiment, after: (m: MeasuredExperiment) => Promise<T>): Promise<T> {
-  const { c, taskQueue } = opts;
+export type MeasuredExperiment = Omit<Measured<ExperimentSummary>, 'result'> & { summary: ExperimentSummary };
+
+/** A worker as `measureOnDevServer` drives it: dxp's (createWorker) or the floor's (a plain SDK Worker). */
+export interface BenchWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export interface DevServerRun<R> {
+  /** Names the server's db file. */
+  label: string;
+  workDir: string;
+  serverDb: 'file' | 'memory';
+  startWorker(connection: NativeConnection, namespace: string): Promise<BenchWorker>;
+  /** Starts the work and waits for its end; measured from its call to its return. */
+  run(client: Client): Promise<R>;
+}
+
+/**
+ * A fresh dev server and a worker in this process; measures `run` (wall, RSS, CPU of this process
+ * and of the server, load) and hands the figures to `after` while the server is still up.
+ */
+export async function measureOnDevServer<R, T>(opts: DevServerRun<R>, after: (m: Measured<R>) => Promise<T>): Promise<T> {
   let t = performance.now();
   const server: DevServer = await startDevServer({
     headless: true,
@@ -75,14 +97,7 @@ export async function runOnDevServer<T>(opts: DevServerExperiment, after: (m: Me
   try {
     t = performance.now();
     native = await NativeConnection.connect({ address: server.address });
-    const settings: WorkerSettings = {
-      ...workerSettings({ dataDir: opts.dataDir, taskQueue }, {}),
-      maxConcurrentActivities: Math.max(2 * c, 100),
-      maxConcurrentWorkflowTasks: 100,
-      shutdownGraceTime: '2s',
-      ...opts.settings,
-    };
-    const worker = await createWorker({ connection: native, namespace: server.namespace, settings, modules: [opts.module], workflowBundle: opts.workflowBundle });
+    const worker = await opts.startWorker(native, server.namespace);
     const running = worker.run();
     const workerStartMs = performance.now() - t;
     let workerError: unknown;
@@ -91,20 +106,18 @@ export async function runOnDevServer<T>(opts: DevServerExperiment, after: (m: Me
     });
 
     try {
-      const spec = parseSpec(opts.spec);
       const sampler = rssSampler();
       const cpu0 = { own: ownCpuSeconds(), server: procCpuSeconds(server.process?.pid), load: loadavg()[0] ?? NaN };
       const t0 = performance.now();
       const startedAtMs = Date.now();
       const progress = setInterval(() => process.stdout.write('.'), 5_000);
-      let summary;
+      let result: R;
       try {
-        const { handle } = await startExperiment(client, spec, taskQueue);
-        // A dead worker would leave handle.result() waiting for ever.
-        summary = await Promise.race([
-          handle.result(),
+        // A dead worker would leave the run waiting for ever.
+        result = await Promise.race([
+          opts.run(client),
           running.then(() => {
-            throw new Error(`worker stopped before the experiment finished: ${String(workerError)}`);
+            throw new Error(`worker stopped before the run finished: ${String(workerError)}`);
           }),
         ]);
       } finally {
@@ -122,7 +135,7 @@ export async function runOnDevServer<T>(opts: DevServerExperiment, after: (m: Me
         loadAvg1After: loadavg()[0] ?? NaN,
       };
       process.stdout.write(' ');
-      return await after({ client, summary, wallMs, startedAtMs, rss, cpu, serverStartMs, workerStartMs });
+      return await after({ client, result, wallMs, startedAtMs, rss, cpu, serverStartMs, workerStartMs });
     } finally {
       worker.shutdown(); // a no-op for a worker that already stopped
       await running.catch(() => undefined);
@@ -132,6 +145,36 @@ export async function runOnDevServer<T>(opts: DevServerExperiment, after: (m: Me
     await connection.close();
     await server.stop();
   }
+}
+
+/** The worker slots every runner on the dev server gets, sized by the concurrency. */
+export function benchSlots(c: number): { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number } {
+  return { maxConcurrentActivities: Math.max(2 * c, 100), maxConcurrentWorkflowTasks: 100 };
+}
+
+/** One dxp experiment on a fresh dev server with dxp's worker in this process. */
+export function runOnDevServer<T>(opts: DevServerExperiment, after: (m: MeasuredExperiment) => Promise<T>): Promise<T> {
+  return measureOnDevServer(
+    {
+      label: opts.label,
+      workDir: opts.workDir,
+      serverDb: opts.serverDb,
+      startWorker: (connection, namespace) => {
+        const settings: WorkerSettings = {
+          ...workerSettings({ dataDir: opts.dataDir, taskQueue: opts.taskQueue }, {}),
+          ...benchSlots(opts.c),
+          shutdownGraceTime: '2s',
+          ...opts.settings,
+        };
+        return createWorker({ connection, namespace, settings, modules: [opts.module], workflowBundle: opts.workflowBundle });
+      },
+      run: async (client) => {
+        const { handle } = await startExperiment(client, parseSpec(opts.spec), opts.taskQueue);
+        return handle.result();
+      },
+    },
+    ({ result, ...m }) => after({ ...m, summary: result }),
+  );
 }
 
 /** The run records the worker wrote to the local store: their durationMs is the pipeline's latency. */

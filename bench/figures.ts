@@ -25,11 +25,24 @@ export interface RunFigures {
 }
 
 export interface RunnerResult extends RunFigures {
-  runner: 'pipeline' | 'pool';
+  runner: 'pipeline' | 'floor' | 'pool';
   /** wallMs * C / N - task's own ms. */
   overheadPerExampleMs: number;
   failed: number;
   pipeline?: PipelineExtras;
+  floor?: FloorExtras;
+}
+
+/** What the floor (bench/floor) shows of its histories and CPU, for the ratios against it. */
+export interface FloorExtras {
+  cpu: CpuFigures;
+  parentEvents: number;
+  parentEventsPerExample: number;
+  parentHistoryBytes: number;
+  childEvents: number | null;
+  childEventsPerExample: number | null;
+  childEventTypesSample: Record<string, number> | null;
+  recordsStored: number;
 }
 
 /** Diagnostics only the pipeline has: where its time and events go. */

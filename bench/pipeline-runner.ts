@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Options } from './args';
-import { benchModule, type BenchTask } from './bench-tasks';
+import { BENCH_EVALUATOR, benchModule, type BenchTask } from './bench-tasks';
 import { childHistories } from './child-history';
 import { readRuns, runOnDevServer } from './dev-server';
 import { latencyOf, overhead, type RunnerResult } from './figures';
@@ -34,7 +34,7 @@ export async function runPipeline(
       c,
       module: benchModule,
       workflowBundle,
-      spec: { name, dataset: { path: datasetPath }, task: task.task, concurrency: c, taskQueue },
+      spec: { name, dataset: { path: datasetPath }, task: task.task, evaluators: [BENCH_EVALUATOR], concurrency: c, taskQueue },
     },
     async ({ client, summary, wallMs, startedAtMs, rss, cpu, serverStartMs, workerStartMs }) => {
       const records = readRuns(dataDir, name);

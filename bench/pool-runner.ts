@@ -1,5 +1,5 @@
-/** The baseline: the same task function, called directly in this process, C at a time. */
-import { benchModule, type BenchTask } from './bench-tasks';
+/** The baseline: the same task and evaluator functions, called directly in this process, C at a time. */
+import { benchEvaluate, benchModule, type BenchTask } from './bench-tasks';
 import { latencyOf, overhead, type RunnerResult } from './figures';
 import { exampleView, firstAttemptContext, runInProcess } from './in-process';
 
@@ -9,7 +9,7 @@ export async function runPool(task: BenchTask, rows: Record<string, unknown>[], 
   const { wallMs, latencies, rss } = await runInProcess(rows, c, async (row) => {
     const controller = new AbortController();
     try {
-      await fn(row, firstAttemptContext(exampleView(row), controller.signal, 'the benchmark tasks use no sandbox'));
+      benchEvaluate(await fn(row, firstAttemptContext(exampleView(row), controller.signal, 'the benchmark tasks use no sandbox')), row);
     } catch {
       failed++;
     }

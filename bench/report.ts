@@ -24,7 +24,8 @@ export const FORMULAS =
   '\nformulas: overhead per example = wall time × C / N − task own time (what each example costs its concurrency slot beyond the task itself).\n' +
   'latency: pipeline = RunRecord.durationMs from the store (child workflow start → record built, as seen by the child); pool = measured around each call.\n' +
   'memory: the worker runs in the bench process, so peak RSS is the whole bench process sampled every 200 ms (includes the Temporal core runtime and workflow isolates; the dev server is a separate process and is not counted).\n' +
-  'parent ev/ex = events in every run of the experiment workflow chain / N; child ev/ex = historyLength of all example workflows (visibility) / N.';
+  'parent ev/ex = events in every run of the experiment workflow chain / N; child ev/ex = historyLength of all example workflows (visibility) / N.\n' +
+  'vs floor = pipeline figure / floor figure, each on a fresh dev server with the same worker slots; CPU ms/ex: worker = bench process CPU / N (the worker runs in it), server = dev server CPU / N; events/ex = parent + child.';
 
 /** One task's figures: the runners side by side, then what the pipeline's histories show. */
 export function report(task: BenchTask, results: RunnerResult[]): string {
@@ -41,15 +42,40 @@ export function report(task: BenchTask, results: RunnerResult[]): string {
         fmt(r.latencyMs.p50, 1),
         fmt(r.latencyMs.p95, 1),
         `${fmt(r.rss.peakMb, 0)} (base ${fmt(r.rss.baselineMb, 0)})`,
-        r.pipeline ? fmt(r.pipeline.parentEventsPerExample, 2) : '-',
-        r.pipeline?.childEventsPerExample != null ? fmt(r.pipeline.childEventsPerExample, 2) : '-',
+        histories(r) ? fmt(histories(r)!.parentEventsPerExample, 2) : '-',
+        histories(r)?.childEventsPerExample != null ? fmt(histories(r)!.childEventsPerExample, 2) : '-',
         String(r.failed),
       ]),
     ),
   );
-  const p = results.find((r) => r.pipeline)?.pipeline;
-  if (p) out.push(...pipelineDetail(p, results[0]));
+  const p = results.find((r) => r.pipeline);
+  const floor = results.find((r) => r.floor);
+  if (p && floor) out.push(vsFloor(p, floor));
+  if (p?.pipeline) out.push(...pipelineDetail(p.pipeline, results[0]));
   return out.join('\n');
+}
+
+const histories = (r: RunnerResult) => r.pipeline ?? r.floor;
+
+/** CPU ms per example of the worker's process and of the dev server. */
+function cpuPerExample(r: RunnerResult): { worker: number; server: number } {
+  const cpu = (r.pipeline ?? r.floor)!.cpu;
+  return { worker: (cpu.benchProcessS * 1000) / r.examples, server: cpu.devServerS === null ? NaN : (cpu.devServerS * 1000) / r.examples };
+}
+
+/** The pipeline as ratios to its floor: pace, CPU per example, events per example. */
+export function vsFloor(p: RunnerResult, floor: RunnerResult): string {
+  const pc = cpuPerExample(p);
+  const fc = cpuPerExample(floor);
+  const events = (r: RunnerResult) => (histories(r)!.parentEventsPerExample ?? NaN) + (histories(r)!.childEventsPerExample ?? NaN);
+  const ratio = (a: number, b: number) => fmt(a / b, 2);
+  return (
+    `vs floor: examples/s ${fmt(p.examplesPerSec)} / ${fmt(floor.examplesPerSec)} = ${ratio(p.examplesPerSec, floor.examplesPerSec)}; ` +
+    `CPU ms/ex server ${fmt(pc.server)} / ${fmt(fc.server)} = ${ratio(pc.server, fc.server)}, worker ${fmt(pc.worker)} / ${fmt(fc.worker)} = ${ratio(pc.worker, fc.worker)}, ` +
+    `both ${fmt(pc.server + pc.worker)} / ${fmt(fc.server + fc.worker)} = ${ratio(pc.server + pc.worker, fc.server + fc.worker)}; ` +
+    `events/ex ${fmt(events(p), 2)} / ${fmt(events(floor), 2)} = ${ratio(events(p), events(floor))}; ` +
+    `1-min load ${fmt(histories(p)!.cpu.loadAvg1Before, 2)} → ${fmt(histories(p)!.cpu.loadAvg1After, 2)} (pipeline), ${fmt(histories(floor)!.cpu.loadAvg1Before, 2)} → ${fmt(histories(floor)!.cpu.loadAvg1After, 2)} (floor)`
+  );
 }
 
 /** Column widths from the widest cell; the first column left-aligned, numbers right-aligned. */

@@ -1,0 +1,91 @@
+/**
+ * The floor (bench/floor): the least SDK program of the pipeline's shape, on a fresh dev server of
+ * its own with the same worker slots and the same task and evaluator code, so each of the
+ * pipeline's figures can be given as a ratio to it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import type { Options } from './args';
+import { benchModule, type BenchTask } from './bench-tasks';
+import { childHistories } from './child-history';
+import { benchSlots, measureOnDevServer } from './dev-server';
+import { latencyOf, overhead, type RunnerResult } from './figures';
+import { createFloorActivities } from './floor/activities';
+import type { FloorRecord } from './floor/contract';
+import type { floorExperiment } from './floor/workflows';
+
+/** As dxp's default `flushEvery`: records stored in batches of this many. */
+const STORE_BATCH = 100;
+
+export async function runFloor(
+  task: BenchTask,
+  datasetPath: string,
+  n: number,
+  c: number,
+  workDir: string,
+  floorBundle: { code: string },
+  serverDb: Options['serverDb'],
+): Promise<RunnerResult> {
+  const name = `floor-${task.key}-n${n}-c${c}`;
+  const taskQueue = `floor-${task.key}`;
+  const storeDir = join(workDir, `floor-store-${task.key}`);
+  const fn = benchModule.tasks[task.task];
+  const slots = benchSlots(c);
+
+  return measureOnDevServer(
+    {
+      label: `floor-${task.key}`,
+      workDir,
+      serverDb,
+      startWorker: (connection, namespace) =>
+        Worker.create({
+          connection,
+          namespace,
+          taskQueue,
+          workflowBundle: floorBundle,
+          activities: createFloorActivities(fn, storeDir),
+          maxConcurrentActivityTaskExecutions: slots.maxConcurrentActivities,
+          maxConcurrentWorkflowTaskExecutions: slots.maxConcurrentWorkflowTasks,
+          shutdownGraceTime: '2s',
+        }),
+      run: (client) =>
+        client.workflow.execute<typeof floorExperiment>('floorExperiment', {
+          workflowId: `floor/${name}`,
+          taskQueue,
+          args: [{ name, datasetPath, concurrency: c, batch: STORE_BATCH }],
+        }),
+    },
+    async ({ client, result, wallMs, rss, cpu }) => {
+      const records = readFileSync(join(storeDir, `${name}.jsonl`), 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as FloorRecord);
+      const handle = client.workflow.getHandle(`floor/${name}`);
+      const parentEvents = (await handle.fetchHistory()).events?.length ?? 0;
+      const parentHistoryBytes = Number((await handle.describe()).raw.workflowExecutionInfo?.historySizeBytes ?? 0);
+      const children = await childHistories(client, name, n, 'floorExample');
+      return {
+        runner: 'floor',
+        examples: n,
+        concurrency: c,
+        wallMs,
+        examplesPerSec: (n / wallMs) * 1000,
+        overheadPerExampleMs: overhead(wallMs, c, n, task.ownMs),
+        latencyMs: latencyOf(records.map((r) => r.durationMs)),
+        rss,
+        failed: n - records.length,
+        floor: {
+          cpu,
+          parentEvents,
+          parentEventsPerExample: parentEvents / n,
+          parentHistoryBytes,
+          childEvents: children.childEvents,
+          childEventsPerExample: children.childEvents === null ? null : children.childEvents / n,
+          childEventTypesSample: children.childEventTypesSample,
+          recordsStored: result.stored,
+        },
+      };
+    },
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * The floor of the pipeline's design, for `npm run bench` (bench/floor-runner.ts): the least
+ * program of the same shape, on the SDK alone. The parent reads the rows, starts one child per
+ * row with a sliding window of C (ABANDON, search attributes at start) and stores the children's
+ * records in batches as they report; each child runs one task activity and one evaluator
+ * activity, upserts its status and reports its record to the parent by signal. What dxp adds on
+ * top (paging, continue-as-new, specs and plans, failure records, retries per step, cleanup,
+ * progress in the UI) is what the ratio against this floor prices.
+ */
+import {
+  condition,
+  defineSignal,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from '../../workflows/search-attributes';
+import type { FloorActivities, FloorRecord, FloorRow } from './contract';
+
+const { readRows, runTask, evaluate, storeRecords } = proxyActivities<FloorActivities>({ startToCloseTimeout: '1m' });
+
+export const reportedSignal = defineSignal<[FloorRecord]>('reported');
+
+export async function floorExperiment(input: { name: string; datasetPath: string; concurrency: number; batch: number }): Promise<{ stored: number }> {
+  const { workflowId } = workflowInfo();
+  const rows = await readRows(input.datasetPath);
+  const pending: FloorRecord[] = [];
+  let running = 0;
+  let reported = 0;
+  let stored = 0;
+  setHandler(reportedSignal, (record) => {
+    running--;
+    reported++;
+    pending.push(record);
+  });
+  // Batches are stored beside the starts, one at a time, as dxp's results flusher does.
+  let storing = Promise.resolve();
+  const store = (force: boolean): void => {
+    if (pending.length < input.batch && !(force && pending.length > 0)) return;
+    const batch = pending.splice(0);
+    storing = storing.then(async () => {
+      stored += await storeRecords(input.name, batch);
+    });
+  };
+  for (const row of rows) {
+    await condition(() => running < input.concurrency);
+    store(false);
+    running++;
+    void startChild(floorExample, {
+      workflowId: `${workflowId}/${row.id}`,
+      args: [{ row, parentWorkflowId: workflowId }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [
+        { key: EXPERIMENT_NAME, value: input.name },
+        { key: EXAMPLE_ID, value: row.id },
+        { key: RUN_STATUS, value: 'running' },
+      ],
+    });
+  }
+  await condition(() => reported === rows.length);
+  store(true);
+  await storing;
+  return { stored };
+}
+
+export async function floorExample(input: { row: FloorRow; parentWorkflowId: string }): Promise<FloorRecord> {
+  const startedAt = workflowInfo().startTime.getTime();
+  const output = await runTask(input.row);
+  const score = await evaluate(output, input.row);
+  upsertSearchAttributes([{ key: RUN_STATUS, value: 'succeeded' }]);
+  const record: FloorRecord = { id: input.row.id, output, score, durationMs: Date.now() - startedAt };
+  await getExternalWorkflowHandle(input.parentWorkflowId).signal(reportedSignal, record);
+  return record;
+}
