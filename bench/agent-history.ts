@@ -24,8 +24,11 @@ export interface AgentHistoryFigures {
   phasesMs: Record<string, number>;
 }
 
-export async function agentHistories(client: Client, name: string, n: number): Promise<AgentHistoryFigures> {
-  const query = `WorkflowType = "example" AND DxpExperiment = "${name}"`;
+/** The example workflows of one experiment, as a visibility query. */
+export const examplesOf = (name: string): string => `WorkflowType = "example" AND DxpExperiment = "${name}"`;
+
+/** Figures of the `n` workflows `query` lists (dxp's: {@link examplesOf}). */
+export async function agentHistories(client: Client, query: string, n: number): Promise<AgentHistoryFigures> {
   const deadline = Date.now() + 60_000;
   let ids: string[] = [];
   let listed = 0;

@@ -1,7 +1,8 @@
 /**
  * Benchmark: the durable agent loop (an example workflow per example, each model turn and tool
  * call its own activity, on a fresh Temporal dev server with an in-process worker) against the
- * same conversations as a plain in-process loop calling the same model client and tools, at the
+ * same conversations through its floor (the least SDK loop: one workflow, an activity per model turn
+ * and per tool call) and as a plain in-process loop calling the same model client and tools, at the
  * same concurrency, both against a loopback model with a fixed latency and usage. Then a 429
  * storm: what each runner finishes, and what it pays for.
  *
@@ -30,11 +31,11 @@ async function main(): Promise<void> {
   const benchStart = performance.now();
   console.log(agentHeader(opts, startRss, workDir));
 
-  const workflowBundle = await bundleWorkflows();
+  const bundles = { workflows: await bundleWorkflows(), floor: await bundleWorkflows(require.resolve('./floor/workflows'), 'floor workflow bundle') };
 
   const scenarios: ScenarioResult[] = [];
-  scenarios.push(await runScenario({ label: 'steady', n: opts.n, rate429: 0 }, opts, workDir, workflowBundle));
-  if (opts.storm) scenarios.push(await runScenario({ label: 'storm', n: opts.stormN, rate429: opts.stormRate }, opts, workDir, workflowBundle));
+  scenarios.push(await runScenario({ label: 'steady', n: opts.n, rate429: 0 }, opts, workDir, bundles));
+  if (opts.storm) scenarios.push(await runScenario({ label: 'storm', n: opts.stormN, rate429: opts.stormRate }, opts, workDir, bundles));
 
   for (const s of scenarios) console.log(s.rate429 > 0 ? stormReport(s, opts) : steadyReport(s));
   console.log(AGENT_FORMULAS);

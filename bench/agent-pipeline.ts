@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TaskModule } from '../activities/tasks/define';
 import type { RunRecord } from '../workflows/records';
 import type { AgentOptions } from './agent-args';
-import { agentHistories, type AgentHistoryFigures } from './agent-history';
+import { agentHistories, examplesOf, type AgentHistoryFigures } from './agent-history';
 import { AGENT_TASK } from './agent-task';
 import { readRuns, runOnDevServer, type CpuFigures } from './dev-server';
 import { latencyOf, type RunFigures } from './figures';
@@ -55,7 +55,7 @@ export async function runAgentPipeline(
     },
     async ({ client, summary, wallMs, rss, cpu, serverStartMs, workerStartMs }) => {
       const runs = readRuns(dataDir, name);
-      const history = await agentHistories(client, name, n);
+      const history = await agentHistories(client, examplesOf(name), n);
       return {
         runner: 'pipeline',
         experimentName: name,

@@ -14,13 +14,34 @@ export function agentHeader(opts: AgentOptions, startRss: number, workDir: strin
   );
 }
 
-/** Pipeline minus baseline, per turn: from wall time (× C / N, a concurrency slot's time per example) and from mean latency. */
-export function overheadPerTurn(s: ScenarioResult): { fromWallMs: number; fromLatencyMs: number } {
-  const c = s.pipeline.concurrency;
+/** A runner minus the baseline loop, per turn: from wall time (× C / N, a concurrency slot's time per example) and from mean latency. */
+export function overheadPerTurn(s: ScenarioResult, runner: 'pipeline' | 'floor' = 'pipeline'): { fromWallMs: number; fromLatencyMs: number } {
+  const r = runner === 'floor' ? s.floor : s.pipeline;
+  if (!r) return { fromWallMs: NaN, fromLatencyMs: NaN };
   return {
-    fromWallMs: ((s.pipeline.wallMs - s.baseline.wallMs) * c) / s.n / s.turns,
-    fromLatencyMs: (s.pipeline.latencyMs.mean - s.baseline.latencyMs.mean) / s.turns,
+    fromWallMs: ((r.wallMs - s.baseline.wallMs) * r.concurrency) / s.n / s.turns,
+    fromLatencyMs: (r.latencyMs.mean - s.baseline.latencyMs.mean) / s.turns,
   };
+}
+
+/** CPU ms (bench process + dev server) per model turn. */
+const cpuPerTurn = (cpu: { benchProcessS: number; devServerS: number | null }, turns: number): number => ((cpu.benchProcessS + (cpu.devServerS ?? NaN)) * 1000) / turns;
+
+/** The pipeline as ratios to its floor: overhead per turn, events per example, CPU per turn. */
+export function agentVsFloor(s: ScenarioResult): string | undefined {
+  const f = s.floor;
+  if (!f) return undefined;
+  const p = s.pipeline;
+  const po = overheadPerTurn(s);
+  const fo = overheadPerTurn(s, 'floor');
+  const pc = cpuPerTurn(p.cpu, s.needed.modelRequests);
+  const fc = cpuPerTurn(f.cpu, s.needed.modelRequests);
+  return (
+    `vs floor: overhead ms/turn ${fmt(po.fromWallMs, 0)} / ${fmt(fo.fromWallMs, 0)} = ${fmt(po.fromWallMs / fo.fromWallMs, 2)}; ` +
+    `history ev/ex ${fmt(p.history.eventsPerExample, 1)} / ${fmt(f.history.eventsPerExample, 1)} = ${fmt((p.history.eventsPerExample ?? NaN) / (f.history.eventsPerExample ?? NaN), 2)}; ` +
+    `CPU ms/turn (bench process + server) ${fmt(pc, 1)} / ${fmt(fc, 1)} = ${fmt(pc / fc, 2)}; ` +
+    `1-min load ${fmt(p.cpu.loadAvg1Before, 2)} → ${fmt(p.cpu.loadAvg1After, 2)} (pipeline), ${fmt(f.cpu.loadAvg1Before, 2)} → ${fmt(f.cpu.loadAvg1After, 2)} (floor)`
+  );
 }
 
 export function steadyReport(s: ScenarioResult): string {
@@ -46,6 +67,23 @@ export function steadyReport(s: ScenarioResult): string {
           String(p.summary.succeeded),
           String(p.summary.failed),
         ],
+        ...(s.floor
+          ? [
+              [
+                'floor',
+                fmt(s.floor.wallMs / 1000, 2),
+                fmt(s.floor.examplesPerSec, 2),
+                fmt(s.floor.latencyMs.mean, 0),
+                fmt(s.floor.latencyMs.p95, 0),
+                `${fmt(overheadPerTurn(s, 'floor').fromWallMs, 0)} (lat ${fmt(overheadPerTurn(s, 'floor').fromLatencyMs, 0)})`,
+                fmt(s.floor.history.eventsPerExample, 1),
+                s.floor.history.bytesPerExample === null ? 'n/a' : fmt(s.floor.history.bytesPerExample / 1024, 1),
+                `${fmt(s.floor.rss.peakMb, 0)} (base ${fmt(s.floor.rss.baselineMb, 0)})`,
+                String(s.floor.succeeded),
+                String(s.floor.failed),
+              ],
+            ]
+          : []),
         [
           'in-process loop',
           fmt(b.wallMs / 1000, 2),
@@ -62,6 +100,8 @@ export function steadyReport(s: ScenarioResult): string {
       ],
     ),
   );
+  const vs = agentVsFloor(s);
+  if (vs) out.push(vs);
   out.push(...pipelineDetail(s));
   return out.join('\n');
 }
@@ -119,7 +159,7 @@ function pipelineDetail(s: ScenarioResult): string[] {
   );
   out.push(
     `  CPU during the experiment: bench process (worker, client, loopback model) ${fmt(p.cpu.benchProcessS)} s, dev server (SQLite) ${fmt(p.cpu.devServerS)} s ` +
-      `over ${fmt(p.cpu.wallS)} s on ${p.cpu.cores} cores = ${fmt(share, 0)}% of the machine; per model turn ${fmt(((p.cpu.benchProcessS + (p.cpu.devServerS ?? NaN)) * 1000) / s.needed.modelRequests, 1)} ms; ` +
+      `over ${fmt(p.cpu.wallS)} s on ${p.cpu.cores} cores = ${fmt(share, 0)}% of the machine; per model turn ${fmt(cpuPerTurn(p.cpu, s.needed.modelRequests), 1)} ms; ` +
       `1-min load average ${fmt(p.cpu.loadAvg1Before, 2)} before, ${fmt(p.cpu.loadAvg1After, 2)} after`,
   );
   out.push(
@@ -139,7 +179,7 @@ function pipelineDetail(s: ScenarioResult): string[] {
 
 export const AGENT_FORMULAS =
   '\nformulas: overhead ms/turn = (pipeline wall − loop wall) × C / N / turns, i.e. what each turn costs a concurrency slot beyond the loop; ' +
-  '"lat" = (pipeline mean latency − loop mean latency) / turns. Latency: pipeline = RunRecord.durationMs (example workflow start → record); loop = around each conversation.\n' +
+  '"lat" = (pipeline mean latency − loop mean latency) / turns; the floor\'s the same with its wall and latency (workflow start → end). vs floor = pipeline / floor. Latency: pipeline = RunRecord.durationMs (example workflow start → record); loop = around each conversation.\n' +
   'history ev/ex = mean historyLength of the example workflows (visibility); KiB/ex = mean history size (visibility historySize, else describe() of the sampled ones).\n' +
   'memory: the worker and the loopback model run in the bench process, so peak RSS is the whole bench process sampled every 200 ms (the dev server is not counted).\n' +
   'model requests are counted by the loopback model; tool executions by a ledger inside the tool; "turns paid twice" = (example, turn) answered 200 more than once; ' +

@@ -13,7 +13,8 @@ export function writeAgentResults(opts: AgentOptions, startRss: number, totalSec
     modelUsagePerAnswer: MODEL_USAGE,
     ...runFields(startRss, totalSeconds),
     formulas: {
-      overheadPerTurnMs: '(pipeline wallMs - baseline wallMs) * concurrency / n / turns',
+      overheadPerTurnMs: '(pipeline wallMs - baseline wallMs) * concurrency / n / turns (floor: the same with its wallMs)',
+      floor: 'the least SDK agent loop (bench/floor/agent-workflow.ts): one workflow per example, an activity per model turn and per tool call, one task queue; steady scenario only',
       overheadPerTurnFromLatencyMs: '(pipeline mean latency - baseline mean latency) / turns',
       latency: 'pipeline: RunRecord.durationMs; baseline: around each conversation',
       historyEventsPerExample: 'mean historyLength of the example workflows (visibility)',
@@ -21,6 +22,6 @@ export function writeAgentResults(opts: AgentOptions, startRss: number, totalSec
       rss: 'bench process RSS (in-process worker and loopback model), sampled every 200 ms',
       needed: 'modelRequests = n * turns; toolExecutions = n * (turns - 1)',
     },
-    scenarios: scenarios.map((s) => ({ ...s, overheadPerTurn: overheadPerTurn(s) })),
+    scenarios: scenarios.map((s) => ({ ...s, overheadPerTurn: overheadPerTurn(s), ...(s.floor ? { floorOverheadPerTurn: overheadPerTurn(s, 'floor') } : {}) })),
   });
 }

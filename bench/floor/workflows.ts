@@ -5,7 +5,8 @@
  * records in batches as they report; each child runs one task activity and one evaluator
  * activity, upserts its status and reports its record to the parent by signal. What dxp adds on
  * top (paging, continue-as-new, specs and plans, failure records, retries per step, cleanup,
- * progress in the UI) is what the ratio against this floor prices.
+ * progress in the UI) is what the ratio against this floor prices. The agent loop's floor
+ * (agent-workflow.ts) is exported from here too, so one bundle holds both.
  */
 import {
   condition,
@@ -20,6 +21,8 @@ import {
 } from '@temporalio/workflow';
 import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from '../../workflows/search-attributes';
 import type { FloorActivities, FloorRecord, FloorRow } from './contract';
+
+export { floorAgent } from './agent-workflow';
 
 const { readRows, runTask, evaluate, storeRecords } = proxyActivities<FloorActivities>({ startToCloseTimeout: '1m' });
 
