@@ -103,7 +103,8 @@ async function runExperiment(address: string, run: Run, where: string): Promise<
 
 /**
  * Every payload of a workflow's raw history (no codec), in the codec protocol's JSON form; without
- * search attributes and the SDK's patch markers (a patch's name), which no codec ever sees.
+ * search attributes and the SDK's own marker data (a patch's name, a local activity's bookkeeping),
+ * which no codec ever sees.
  */
 async function rawPayloads(client: Client, workflowId: string): Promise<{ metadata: Record<string, string>; data?: string }[]> {
   const history = JSON.parse(historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory())) as unknown;
@@ -112,7 +113,11 @@ async function rawPayloads(client: Client, workflowId: string): Promise<{ metada
     if (Array.isArray(node)) return node.forEach(walk);
     if (typeof node !== 'object' || node === null) return;
     const record = node as Record<string, unknown>;
-    if ((record.markerRecordedEventAttributes as { markerName?: string } | undefined)?.markerName === 'core_patch') return;
+    const marker = record.markerRecordedEventAttributes as { markerName?: string; details?: Record<string, unknown> } | undefined;
+    if (marker?.markerName === 'core_patch') return;
+    // A local activity's marker: its `result` is the activity's, encoded; `data` is the SDK's own
+    // bookkeeping (sequence, attempt, activity type, times), written by the SDK core in plain JSON.
+    if (marker?.markerName === 'core_local_activity') return walk(marker.details?.result);
     const metadata = record.metadata as Record<string, unknown> | undefined;
     if (metadata && typeof metadata.encoding === 'string') payloads.push(record as { metadata: Record<string, string>; data?: string });
     else for (const [key, value] of Object.entries(record)) if (key !== 'searchAttributes') walk(value);

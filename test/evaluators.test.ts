@@ -80,9 +80,29 @@ describe('planning resolves activity options with the documented precedence', ()
     expect(plan.steps[1]).toMatchObject({ name: 'act', timeout: '5s', retry: { maximumAttempts: 7, initialInterval: '1s' } });
     expect(plan.steps[1]).not.toHaveProperty('heartbeat');
     expect(plan.cleanup).toMatchObject({ name: 'cleanup', timeout: '1m' });
-    expect(plan.evaluators[0]).toMatchObject({ column: 'exact-match', use: 'exact-match', timeout: '20s' });
+    expect(plan.evaluators[0]).toMatchObject({ column: 'exact-match', use: 'exact-match', timeout: '20s', local: true });
   });
   test('a simple function task is one step named run', () => {
     expect(createRegistry().task('echo').steps.map((s) => s.name)).toEqual(['run']);
+  });
+});
+
+describe('which evaluators run as local activities', () => {
+  const registry = createRegistry({
+    evaluators: {
+      quick: () => 1,
+      'calls-a-service': { local: false, evaluate: () => 1 },
+      judge: { usesModel: true, evaluate: () => 1 },
+    },
+  });
+  test('code evaluators do; one marked local: false and one that uses the model do not', () => {
+    const spec = parseSpec({ name: 'l', dataset: { path: 'x.jsonl' }, task: 'demo-calculator', evaluators: ['exact-match', 'quick', 'calls-a-service', 'judge'] });
+    const plans = registry.plan(spec, { modelTaskQueue: 'models' }).evaluators;
+    expect(plans.map((p) => [p.column, p.local ?? false, p.taskQueue ?? null])).toEqual([
+      ['exact-match', true, null],
+      ['quick', true, null],
+      ['calls-a-service', false, null],
+      ['judge', false, 'models'],
+    ]);
   });
 });

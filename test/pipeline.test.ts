@@ -122,16 +122,24 @@ test('a hung step is detected by its heartbeat timeout and the retry sees the la
 test('an evaluator that throws is recorded on the run and the others still score it', async () => {
   const { summary, byId } = await runExperiment('evaluator-errors', [{ id: 'e1', input: 'abc', expected: 'abc' }], {
     task: 'echo',
-    evaluators: ['exact-match', 'throws', 'returns-nothing-useful', { name: 'chars', use: 'length' }],
+    evaluators: ['exact-match', 'throws', 'returns-nothing-useful', { name: 'chars', use: 'length' }, { name: 'remote', use: 'remote-length' }],
     evaluation: { retry: { maximumAttempts: 2, initialInterval: '100ms' } },
   });
   expect(summary.succeeded).toBe(1);
   const run = byId.get('e1#1');
   expect(run?.evaluations['exact-match']).toEqual({ score: 1, label: 'True' });
   expect(run?.evaluations.chars).toEqual({ score: 3, explanation: 'characters in the output' });
+  expect(run?.evaluations.remote).toEqual({ score: 3 });
   expect(run?.evaluations.throws?.error).toContain('evaluator exploded');
   expect(run?.evaluations['returns-nothing-useful']?.error).toContain('needs a score or a non-empty label');
   expect(summary.evaluators.throws).toMatchObject({ errors: 1, scored: 0 });
+
+  // Code evaluators ran as local activities: one marker each, failed ones included; `local: false` as an activity.
+  const events = (await client.workflow.getHandle(run!.workflowId).fetchHistory()).events ?? [];
+  const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+  const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((name) => name !== undefined);
+  expect(markers).toHaveLength(4);
+  expect(scheduled).toEqual(['runTaskStep', 'runEvaluator']);
 });
 
 test('a malformed row fails that example only, with no evaluations (README: nothing to score)', async () => {

@@ -22,6 +22,7 @@ test('there are recorded histories of every workflow, one of which continued as 
       'example.json',
       'example-failed.json',
       'example-failed-before-patch.json',
+      'example-failed-remote-evaluator.json',
       'example-agent.json',
       'example-agent-crash.json',
       'example-agent-continued.json',
@@ -45,6 +46,17 @@ test('failed runs: recorded before the failed-examples-fail patch they completed
   const after = readFileSync(join(dir, 'example-failed.json'), 'utf8');
   expect(after).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_FAILED');
   expect(after).toContain('core_patch');
+});
+
+test('evaluators: planned before local evaluators they ran as activities, after it as local activities', () => {
+  // example-failed-remote-evaluator.json was recorded by commit 391a43f, whose plans had no `local`:
+  // its replay must schedule the evaluator as an activity; example-failed.json ran it locally.
+  const before = readFileSync(join(dir, 'example-failed-remote-evaluator.json'), 'utf8');
+  expect(before).toContain('runEvaluator');
+  expect(before).not.toContain('core_local_activity');
+  const after = readFileSync(join(dir, 'example-failed.json'), 'utf8');
+  expect(after).not.toContain('runEvaluator');
+  expect(after).toContain('core_local_activity');
 });
 
 test.each(files)('%s replays without non-determinism', async (file) => {

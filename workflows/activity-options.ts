@@ -1,5 +1,5 @@
 /** Turns plain activity plans (from the spec and the task registry) into Temporal activity options. */
-import type { ActivityOptions, RetryPolicy } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
 import type { ActivityPlan } from './records';
 import type { RetrySpec } from './spec';
 
@@ -22,4 +22,9 @@ export function toActivityOptions(plan: ActivityPlan, summary: string): Activity
     ...(plan.taskQueue ? { taskQueue: plan.taskQueue } : {}),
     summary,
   } as ActivityOptions;
+}
+
+/** A plan run as a local activity: no heartbeat or task queue (it runs in the workflow's own worker). */
+export function toLocalActivityOptions(plan: ActivityPlan, summary: string): LocalActivityOptions {
+  return { startToCloseTimeout: plan.timeout, retry: toRetryPolicy(plan.retry), summary } as LocalActivityOptions;
 }

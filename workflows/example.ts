@@ -2,14 +2,16 @@
  * `example` workflow: one (example, repetition). Runs the task's steps in order, each its own
  * activity with its own timeout/heartbeat/retry, and always the cleanup step (task-steps.ts), or
  * for an agent task the durable agent loop (agent-loop.ts); then runs every
- * evaluator as its own activity (a failing evaluator is recorded, never re-runs the task).
+ * evaluator as its own activity (a failing evaluator is recorded, never re-runs the task): code
+ * evaluators as local activities (one marker event each, in this worker), LLM judges and
+ * evaluators marked `local: false` as normal activities on their queue.
  * Reports the run record to the experiment by signal, so the experiment never waits on one
  * child in particular and can continue-as-new while children run. A failed run then fails the
  * workflow (red in the Temporal UI), with the record in the failure's details.
  */
-import { continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TaskActivities } from '../activities/task-activities';
-import { toActivityOptions } from './activity-options';
+import { toActivityOptions, toLocalActivityOptions } from './activity-options';
 import { exampleFailure, FAILED_EXAMPLES_PATCH, type ExampleInput, type ExampleResult } from './example-contract';
 import { runFinishedSignal } from './experiment-contract';
 import { describeFailure } from './failures';
@@ -20,6 +22,7 @@ import { runSteps, type TaskOutcome } from './task-steps';
 
 // Options are given per call (executeWithOptions); these only satisfy the proxy's defaults.
 const activities = proxyActivities<TaskActivities>({ startToCloseTimeout: '1m' });
+const localActivities = proxyLocalActivities<TaskActivities>({ startToCloseTimeout: '1m' });
 
 export async function example(input: ExampleInput): Promise<ExampleResult> {
   const { example: ex, repetition, plan } = input;
@@ -39,11 +42,12 @@ export async function example(input: ExampleInput): Promise<ExampleResult> {
     // Arize semantics: every evaluator runs on every run, including runs whose task errored.
     await Promise.all(
       plan.evaluators.map(async (evaluator) => {
+        const summary = `evaluator ${evaluator.column}`;
+        const args: Parameters<TaskActivities['runEvaluator']> = [{ evaluator, example: ex, output, error }];
         try {
-          evaluations[evaluator.column] = await activities.runEvaluator.executeWithOptions(
-            toActivityOptions(evaluator, `evaluator ${evaluator.column}`),
-            [{ evaluator, example: ex, output, error }],
-          );
+          evaluations[evaluator.column] = evaluator.local
+            ? await localActivities.runEvaluator.executeWithOptions(toLocalActivityOptions(evaluator, summary), args)
+            : await activities.runEvaluator.executeWithOptions(toActivityOptions(evaluator, summary), args);
         } catch (err) {
           if (isCancellation(err)) throw err;
           evaluations[evaluator.column] = { error: describeFailure(err) };

@@ -42,6 +42,11 @@ export interface EvaluatorPlan extends ActivityPlan {
   /** Registered evaluator that computes it. */
   use: string;
   params?: Record<string, unknown>;
+  /**
+   * Run as a local activity. A plan is data in the workflow's input, so an experiment planned
+   * before this existed keeps scheduling its evaluators as activities, and its histories replay.
+   */
+  local?: true;
 }
 
 /** How an agent task runs: its limits and the options of its model turns and tool calls. */

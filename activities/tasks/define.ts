@@ -108,6 +108,13 @@ export interface EvaluatorDefinition extends Omit<ActivityDefaults, 'heartbeat'>
   evaluate: EvaluatorFn;
   /** Runs on the model task queue, under its rate limit (`DXP_MODEL_RATE`); `llmJudge` sets it. */
   usesModel?: boolean;
+  /**
+   * Default true unless `usesModel`: runs as a local activity, in the worker that runs the example's
+   * workflow, recorded as one history event instead of three and with no task-queue round trip;
+   * retried and recorded per evaluator like any other. Set false for an evaluator that calls a
+   * service of its own or can take long: it then runs as a normal activity on the experiment's queue.
+   */
+  local?: boolean;
 }
 
 export interface TaskModule {

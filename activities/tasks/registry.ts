@@ -108,6 +108,7 @@ export function createRegistry(...modules: TaskModule[]): TaskRegistry {
           timeout: spec.evaluation.timeout ?? def.timeout ?? EVALUATOR_DEFAULTS.timeout,
           retry: { ...EVALUATOR_DEFAULTS.retry, ...def.retry, ...spec.evaluation.retry },
           ...(def.usesModel && options.modelTaskQueue ? { taskQueue: options.modelTaskQueue } : {}),
+          ...(!def.usesModel && def.local !== false ? { local: true as const } : {}),
         };
       });
       return { task: spec.task, steps, ...(cleanup ? { cleanup } : {}), ...(agentPlan ? { agent: agentPlan } : {}), evaluators: evaluatorPlans };

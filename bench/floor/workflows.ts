@@ -2,8 +2,8 @@
  * The floor of the pipeline's design, for `npm run bench` (bench/floor-runner.ts): the least
  * program of the same shape, on the SDK alone. The parent reads the rows, starts one child per
  * row with a sliding window of C (ABANDON, search attributes at start) and stores the children's
- * records in batches as they report; each child runs one task activity and one evaluator
- * activity, upserts its status and reports its record to the parent by signal. What dxp adds on
+ * records in batches as they report; each child runs one task activity and one evaluator (a
+ * local activity), upserts its status and reports its record to the parent by signal. What dxp adds on
  * top (paging, continue-as-new, specs and plans, failure records, retries per step, cleanup,
  * progress in the UI) is what the ratio against this floor prices. The agent loop's floor
  * (agent-workflow.ts) is exported from here too, so one bundle holds both.
@@ -14,6 +14,7 @@ import {
   getExternalWorkflowHandle,
   ParentClosePolicy,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -24,7 +25,9 @@ import type { FloorActivities, FloorRecord, FloorRow } from './contract';
 
 export { floorAgent } from './agent-workflow';
 
-const { readRows, runTask, evaluate, storeRecords } = proxyActivities<FloorActivities>({ startToCloseTimeout: '1m' });
+const { readRows, runTask, storeRecords } = proxyActivities<FloorActivities>({ startToCloseTimeout: '1m' });
+// A code evaluator, as dxp runs one: a local activity.
+const { evaluate } = proxyLocalActivities<FloorActivities>({ startToCloseTimeout: '1m' });
 
 export const reportedSignal = defineSignal<[FloorRecord]>('reported');
 
