@@ -4,6 +4,7 @@
  * a fresh server, so its figures do not depend on what ran before it.
  */
 import { join } from 'node:path';
+import type { WorkerSettings } from '../workers/config';
 import type { Options } from './args';
 import { BENCH_EVALUATOR, benchModule, type BenchTask } from './bench-tasks';
 import { childHistories } from './child-history';
@@ -19,14 +20,17 @@ export async function runPipeline(
   workDir: string,
   workflowBundle: { code: string },
   serverDb: Options['serverDb'],
+  /** Worker settings instead of the benchmark's slots (bench/sweep.ts); `label` names the run's files. */
+  variant?: { label: string; settings: Partial<WorkerSettings> },
 ): Promise<RunnerResult> {
-  const name = `bench-${task.key}-n${n}-c${c}`;
-  const dataDir = join(workDir, `store-${task.key}`);
+  const suffix = variant ? `-${variant.label}` : '';
+  const name = `bench-${task.key}-n${n}-c${c}${suffix}`;
+  const dataDir = join(workDir, `store-${task.key}${suffix}`);
   const taskQueue = `bench-${task.key}`;
 
   return runOnDevServer(
     {
-      label: task.key,
+      label: `${task.key}${suffix}`,
       workDir,
       serverDb,
       dataDir,
@@ -34,6 +38,7 @@ export async function runPipeline(
       c,
       module: benchModule,
       workflowBundle,
+      ...(variant ? { settings: variant.settings } : {}),
       spec: { name, dataset: { path: datasetPath }, task: task.task, evaluators: [BENCH_EVALUATOR], concurrency: c, taskQueue },
     },
     async ({ client, summary, wallMs, startedAtMs, rss, cpu, serverStartMs, workerStartMs }) => {
