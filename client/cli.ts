@@ -183,9 +183,11 @@ export function buildProgram(): Command {
     .option('--ui-port <port>', 'Web UI port (default: port + 1000)', port)
     .addOption(new Option('--db-file <file>', 'SQLite state file (default: .dxp/temporal.db, under DXP_DATA_DIR)'))
     .option('--headless', 'no Web UI')
-    .option('--ui-codec-endpoint <url>', 'the Web UI decodes payloads through this codec server (`dxp codec-server`)')
+    .option('--ui-codec-endpoint <url>', 'the Web UI decodes payloads through this codec server (`dxp codec-server`)', httpUrl)
     .action(
       withExitCode(async (opts: Omit<import('./commands/server').ServerOptions, 'dbFile'> & { dbFile?: string }) => {
+        // Headless, the endpoint would be dropped without a word: say so instead.
+        if (opts.headless && opts.uiCodecEndpoint) throw new CliError('--ui-codec-endpoint needs the Web UI: drop --headless', EXIT.badInput);
         const { defaultDbFile, serverCommand } = load<typeof import('./commands/server')>('./commands/server');
         return serverCommand({ ...opts, dbFile: opts.dbFile ?? defaultDbFile() });
       }),
@@ -237,6 +239,18 @@ function collectOrigin(value: string, previous: string[] = []): string[] {
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
+}
+
+/** An http(s) URL, as the Temporal UI's browser calls it (`<url>/decode`). */
+function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`expected an http(s) URL such as http://127.0.0.1:8888, got '${value}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`expected an http(s) URL, got ${url.protocol} in '${value}'`);
+  return value;
 }
 
 function positiveInt(value: string): number {
