@@ -179,8 +179,13 @@ export function runOnDevServer<T>(opts: DevServerExperiment, after: (m: Measured
 
 /** The run records the worker wrote to the local store: their durationMs is the pipeline's latency. */
 export function readRuns(dataDir: string, experimentName: string): RunRecord[] {
-  return readFileSync(join(dataDir, 'experiments', experimentName, 'runs.jsonl'), 'utf8')
+  return readJsonl<RunRecord>(join(dataDir, 'experiments', experimentName, 'runs.jsonl'));
+}
+
+/** One value per non-empty line. */
+export function readJsonl<T>(file: string): T[] {
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as RunRecord);
+    .map((line) => JSON.parse(line) as T);
 }

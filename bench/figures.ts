@@ -92,6 +92,18 @@ export function latencyOf(values: number[]): Latency {
   return { p50: pick(0.5), p95: pick(0.95), max: sorted[sorted.length - 1] ?? NaN, mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
 }
 
+/** The pace figures every runner of `npm run bench` gives the same way, from its wall time and latencies. */
+export function paceFigures(
+  n: number,
+  c: number,
+  wallMs: number,
+  ownMs: number,
+  latencies: number[],
+  rss: RunFigures['rss'],
+): RunFigures & { overheadPerExampleMs: number } {
+  return { examples: n, concurrency: c, wallMs, examplesPerSec: (n / wallMs) * 1000, overheadPerExampleMs: overhead(wallMs, c, n, ownMs), latencyMs: latencyOf(latencies), rss };
+}
+
 /** What each example costs its concurrency slot beyond the task's own time. */
 export function overhead(wallMs: number, c: number, n: number, ownMs: number): number {
   return (wallMs * c) / n - ownMs;

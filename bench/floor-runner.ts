@@ -3,14 +3,13 @@
  * its own with the same worker slots and the same task and evaluator code, so each of the
  * pipeline's figures can be given as a ratio to it.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { Options } from './args';
 import { benchModule, type BenchTask } from './bench-tasks';
 import { childHistories } from './child-history';
-import { benchSlots, measureOnDevServer } from './dev-server';
-import { latencyOf, overhead, type RunnerResult } from './figures';
+import { benchSlots, measureOnDevServer, readJsonl } from './dev-server';
+import { paceFigures, type RunnerResult } from './figures';
 import { createFloorActivities } from './floor/activities';
 import type { FloorRecord } from './floor/contract';
 import type { floorExperiment } from './floor/workflows';
@@ -57,23 +56,14 @@ export async function runFloor(
         }),
     },
     async ({ client, result, wallMs, rss, cpu }) => {
-      const records = readFileSync(join(storeDir, `${name}.jsonl`), 'utf8')
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as FloorRecord);
+      const records = readJsonl<FloorRecord>(join(storeDir, `${name}.jsonl`));
       const handle = client.workflow.getHandle(`floor/${name}`);
       const parentEvents = (await handle.fetchHistory()).events?.length ?? 0;
       const parentHistoryBytes = Number((await handle.describe()).raw.workflowExecutionInfo?.historySizeBytes ?? 0);
       const children = await childHistories(client, name, n, 'floorExample');
       return {
         runner: 'floor',
-        examples: n,
-        concurrency: c,
-        wallMs,
-        examplesPerSec: (n / wallMs) * 1000,
-        overheadPerExampleMs: overhead(wallMs, c, n, task.ownMs),
-        latencyMs: latencyOf(records.map((r) => r.durationMs)),
-        rss,
+        ...paceFigures(n, c, wallMs, task.ownMs, records.map((r) => r.durationMs), rss),
         failed: n - records.length,
         floor: {
           cpu,

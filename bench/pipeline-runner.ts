@@ -9,7 +9,7 @@ import type { Options } from './args';
 import { BENCH_EVALUATOR, benchModule, type BenchTask } from './bench-tasks';
 import { childHistories } from './child-history';
 import { readRuns, runOnDevServer } from './dev-server';
-import { latencyOf, overhead, type RunnerResult } from './figures';
+import { paceFigures, type RunnerResult } from './figures';
 import { parentHistory } from './parent-history';
 
 export async function runPipeline(
@@ -48,13 +48,7 @@ export async function runPipeline(
 
       return {
         runner: 'pipeline',
-        examples: n,
-        concurrency: c,
-        wallMs,
-        examplesPerSec: (n / wallMs) * 1000,
-        overheadPerExampleMs: overhead(wallMs, c, n, task.ownMs),
-        latencyMs: latencyOf(records.map((r) => r.durationMs)),
-        rss,
+        ...paceFigures(n, c, wallMs, task.ownMs, records.map((r) => r.durationMs), rss),
         failed: summary.failed,
         pipeline: {
           experimentName: name,

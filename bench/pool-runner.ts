@@ -1,6 +1,6 @@
 /** The baseline: the same task and evaluator functions, called directly in this process, C at a time. */
 import { benchEvaluate, benchModule, type BenchTask } from './bench-tasks';
-import { latencyOf, overhead, type RunnerResult } from './figures';
+import { paceFigures, type RunnerResult } from './figures';
 import { exampleView, firstAttemptContext, runInProcess } from './in-process';
 
 export async function runPool(task: BenchTask, rows: Record<string, unknown>[], c: number): Promise<RunnerResult> {
@@ -14,15 +14,5 @@ export async function runPool(task: BenchTask, rows: Record<string, unknown>[], 
       failed++;
     }
   });
-  return {
-    runner: 'pool',
-    examples: rows.length,
-    concurrency: c,
-    wallMs,
-    examplesPerSec: (rows.length / wallMs) * 1000,
-    overheadPerExampleMs: overhead(wallMs, c, rows.length, task.ownMs),
-    latencyMs: latencyOf(latencies),
-    rss,
-    failed,
-  };
+  return { runner: 'pool', ...paceFigures(rows.length, c, wallMs, task.ownMs, latencies, rss), failed };
 }
