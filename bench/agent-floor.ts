@@ -4,11 +4,11 @@
  * SDK worker on one task queue, on a fresh dev server of its own. The pipeline's overhead per turn
  * is read against it.
  */
-import { Worker } from '@temporalio/worker';
 import type { AgentDefinition } from '../activities/tasks/agent';
 import type { AgentOptions } from './agent-args';
 import { agentHistories, type AgentHistoryFigures } from './agent-history';
-import { benchSlots, measureOnDevServer, type CpuFigures } from './dev-server';
+import { measureOnDevServer, type CpuFigures } from './dev-server';
+import { startFloorWorker } from './floor-runner';
 import { latencyOf, type RunFigures } from './figures';
 import { createFloorAgentActivities } from './floor/agent-activities';
 import type { FloorRow } from './floor/contract';
@@ -28,23 +28,13 @@ const TASK_QUEUE = 'floor-agent';
 
 export async function runAgentFloor(agent: AgentDefinition, rows: Record<string, unknown>[], opts: AgentOptions, workDir: string, floorBundle: { code: string }): Promise<AgentFloorResult> {
   const c = opts.c;
-  const slots = benchSlots(c);
   return measureOnDevServer(
     {
       label: 'floor-agent',
       workDir,
       serverDb: opts.serverDb,
       startWorker: (connection, namespace) =>
-        Worker.create({
-          connection,
-          namespace,
-          taskQueue: TASK_QUEUE,
-          workflowBundle: floorBundle,
-          activities: createFloorAgentActivities(agent),
-          maxConcurrentActivityTaskExecutions: slots.maxConcurrentActivities,
-          maxConcurrentWorkflowTaskExecutions: slots.maxConcurrentWorkflowTasks,
-          shutdownGraceTime: '2s',
-        }),
+        startFloorWorker({ connection, namespace, taskQueue: TASK_QUEUE, workflowBundle: floorBundle, activities: createFloorAgentActivities(agent) }, c),
       run: async (client) => {
         const outcomes: { turns: number; durationMs: number }[] = [];
         let failed = 0;

@@ -4,7 +4,7 @@
  * pipeline's figures can be given as a ratio to it.
  */
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Options } from './args';
 import { benchModule, type BenchTask } from './bench-tasks';
 import { childHistories } from './child-history';
@@ -16,6 +16,17 @@ import type { floorExperiment } from './floor/workflows';
 
 /** As dxp's default `flushEvery`: records stored in batches of this many. */
 const STORE_BATCH = 100;
+
+/** A plain SDK worker for a floor, with the slots every runner on the dev server gets. */
+export function startFloorWorker(options: Pick<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'workflowBundle' | 'activities'>, c: number): Promise<Worker> {
+  const slots = benchSlots(c);
+  return Worker.create({
+    ...options,
+    maxConcurrentActivityTaskExecutions: slots.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: slots.maxConcurrentWorkflowTasks,
+    shutdownGraceTime: '2s',
+  });
+}
 
 export async function runFloor(
   task: BenchTask,
@@ -30,24 +41,13 @@ export async function runFloor(
   const taskQueue = `floor-${task.key}`;
   const storeDir = join(workDir, `floor-store-${task.key}`);
   const fn = benchModule.tasks[task.task];
-  const slots = benchSlots(c);
 
   return measureOnDevServer(
     {
       label: `floor-${task.key}`,
       workDir,
       serverDb,
-      startWorker: (connection, namespace) =>
-        Worker.create({
-          connection,
-          namespace,
-          taskQueue,
-          workflowBundle: floorBundle,
-          activities: createFloorActivities(fn, storeDir),
-          maxConcurrentActivityTaskExecutions: slots.maxConcurrentActivities,
-          maxConcurrentWorkflowTaskExecutions: slots.maxConcurrentWorkflowTasks,
-          shutdownGraceTime: '2s',
-        }),
+      startWorker: (connection, namespace) => startFloorWorker({ connection, namespace, taskQueue, workflowBundle: floorBundle, activities: createFloorActivities(fn, storeDir) }, c),
       run: (client) =>
         client.workflow.execute<typeof floorExperiment>('floorExperiment', {
           workflowId: `floor/${name}`,
