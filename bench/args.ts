@@ -10,7 +10,7 @@ export interface Options {
   serverDb: 'file' | 'memory';
 }
 
-export const USAGE = 'usage: npm run bench -- [--n 1000] [--c 50] [--tasks noop,sleep200] [--server-db file|memory]';
+export const USAGE = 'usage: npm run bench -- [--n 1000] [--c 50] [--tasks noop,sleep200,sleep2000] [--server-db file|memory]';
 
 /** Accepts `--flag value` and `--flag=value`; exits after printing usage on --help. */
 export function parseArgs(argv: string[]): Options {

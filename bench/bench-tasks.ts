@@ -8,6 +8,8 @@ import { builtinEvaluators } from '../activities/tasks/builtins';
 import { defineTasks } from '../activities/tasks/define';
 
 export const SLEEP_MS = 200;
+/** The long-task case: a fixed 2 s (300 examples at C=50 against the promise pool's 12 s). */
+export const LONG_SLEEP_MS = 2_000;
 
 /** The one code evaluator every runner scores each output with (a built-in: the floor and the pool call the same function). */
 export const BENCH_EVALUATOR = 'exact-match';
@@ -27,6 +29,11 @@ export const benchModule = defineTasks({
       await sleep(SLEEP_MS, undefined, { signal: ctx.signal });
       return { id: row.id ?? null };
     },
+    /** A fixed 2 s of waiting, e.g. an agent's tool run. */
+    'bench-sleep2000': async (row, ctx) => {
+      await sleep(LONG_SLEEP_MS, undefined, { signal: ctx.signal });
+      return { id: row.id ?? null };
+    },
   },
 });
 
@@ -42,4 +49,5 @@ export interface BenchTask {
 export const benchTasks: Record<string, BenchTask> = {
   noop: { key: 'noop', task: 'bench-noop', ownMs: 0 },
   sleep200: { key: 'sleep200', task: 'bench-sleep200', ownMs: SLEEP_MS },
+  sleep2000: { key: 'sleep2000', task: 'bench-sleep2000', ownMs: LONG_SLEEP_MS },
 };

@@ -44,11 +44,17 @@ export async function childHistories(client: Client, name: string, n: number, wo
   for (const id of sampleIds) {
     const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
     countTypes(events, types);
-    const at = (type: string, nth = 0): number => eventMs(events.filter((ev) => eventType(ev) === type)[nth] as HistoryEvent);
+    // NaN when the history has no such event (addPhase leaves it out).
+    const at = (type: string, nth = 0): number => {
+      const event = events.filter((ev) => eventType(ev) === type)[nth];
+      return event ? eventMs(event as HistoryEvent) : NaN;
+    };
     const started = at('workflowExecutionStarted');
     addPhase('started → first workflow task completed', at('workflowTaskCompleted') - started);
     addPhase('activity scheduled → activity started', at('activityTaskStarted') - at('activityTaskScheduled'));
     addPhase('activity started → activity completed', at('activityTaskCompleted') - at('activityTaskStarted'));
+    addPhase('activity completed → child completed', at('workflowExecutionCompleted') - at('activityTaskCompleted'));
+    // Only a child handed over to the parent's next generation reports by signal.
     addPhase('activity completed → signal to parent initiated', at('signalExternalWorkflowExecutionInitiated') - at('activityTaskCompleted'));
     addPhase('signal initiated → parent signaled', at('externalWorkflowExecutionSignaled') - at('signalExternalWorkflowExecutionInitiated'));
     addPhase('started → completed (child total)', at('workflowExecutionCompleted') - started);

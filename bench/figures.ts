@@ -51,9 +51,9 @@ export interface PipelineExtras {
   serverDb: Options['serverDb'];
   serverStartMs: number;
   cpu: CpuFigures;
-  /** Children between StartChildWorkflowExecutionInitiated and their runFinished signal, over the run. */
+  /** Children between StartChildWorkflowExecutionInitiated and their report (runFinished signal or close), over the run. */
   inFlight: { timeWeightedMean: number; max: number } | null;
-  /** Parent reaction: a runFinished signal → the next StartChildWorkflowExecutionInitiated (while runs remain to start). */
+  /** Parent reaction: a report (runFinished signal or child closed) → the next StartChildWorkflowExecutionInitiated (while runs remain to start). */
   parentReactionMs: Latency | null;
   /** The parent's own activities (prepare, readExamples, recordRuns, finalize): count and scheduled → completed times. */
   parentActivities: Record<string, { count: number; meanMs: number; maxMs: number }>;
@@ -71,15 +71,15 @@ export interface PipelineExtras {
   childEventsPerExample: number | null;
   childEventTypesSample: Record<string, number> | null;
   childSampleSize: number;
-  /** Time from the parent's StartChildWorkflowExecutionInitiated to its runFinished signal. */
+  /** Time from the parent's StartChildWorkflowExecutionInitiated to its report (runFinished signal or close). */
   parentObservedLatencyMs: Latency | null;
   /** Child-side phases, averaged over a sample of child histories. */
   childPhasesMs: Record<string, number> | null;
-  /** Examples finished per 10 s window of the run (from the parent's signal times). */
+  /** Examples finished per 10 s window of the run (from the times of the reports in the parent). */
   completionsPer10s: number[];
   /** First child start and last signal, relative to the experiment's start (ms). */
   firstChildStartMs: number | null;
-  lastSignalMs: number | null;
+  lastReportMs: number | null;
   recordsInStore: number;
   summary: { runs: number; succeeded: number; failed: number; status: string };
 }

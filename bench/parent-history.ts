@@ -31,7 +31,8 @@ export async function parentHistory(client: Client, name: string, startedAtMs: n
   let parentHistoryBytes = 0;
   const initiated = new Map<string, number>();
   const observed: number[] = [];
-  const signalTimes: number[] = [];
+  const reportTimes: number[] = [];
+  const reported = new Set<string>();
   const inFlightSteps: { at: number; delta: number }[] = [];
   const startTimes: number[] = [];
   const activityScheduled = new Map<string, { type: string; at: number }>();
@@ -65,16 +66,15 @@ export async function parentHistory(client: Client, name: string, startedAtMs: n
         const from = activityScheduled.get(`${run.runId}/${String(done.scheduledEventId)}`);
         if (from) (activityTimes[from.type] ??= []).push(eventMs(ev) - from.at);
       }
-      const signal = ev.workflowExecutionSignaledEventAttributes;
-      if (signal?.signalName === 'runFinished') {
-        const payload = signal.input?.payloads?.[0];
-        const record = payload ? defaultPayloadConverter.fromPayload<RunRecord>(payload) : undefined;
-        const begun = record ? initiated.get(record.workflowId) : undefined;
+      const child = reportedBy(ev);
+      if (child !== undefined && !reported.has(child)) {
+        reported.add(child);
+        const begun = initiated.get(child);
         if (begun !== undefined) {
           observed.push(eventMs(ev) - begun);
           inFlightSteps.push({ at: eventMs(ev), delta: -1 });
         }
-        signalTimes.push(eventMs(ev));
+        reportTimes.push(eventMs(ev));
       }
     }
   }
@@ -84,14 +84,14 @@ export async function parentHistory(client: Client, name: string, startedAtMs: n
     parentHistoryBytes += Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0);
   }
   const completionsPer10s: number[] = [];
-  for (const at of signalTimes) {
+  for (const at of reportTimes) {
     const bucket = Math.max(0, Math.floor((at - startedAtMs) / 10_000));
     while (completionsPer10s.length <= bucket) completionsPer10s.push(0);
     completionsPer10s[bucket] = (completionsPer10s[bucket] ?? 0) + 1;
   }
   const lastStart = Math.max(...startTimes);
   const reaction: number[] = [];
-  for (const at of signalTimes) {
+  for (const at of reportTimes) {
     if (at > lastStart) continue;
     const next = startTimes.find((t) => t >= at);
     if (next !== undefined) reaction.push(next - at);
@@ -115,7 +115,7 @@ export async function parentHistory(client: Client, name: string, startedAtMs: n
     parentObservedLatencyMs: observed.length ? latencyOf(observed) : null,
     completionsPer10s,
     firstChildStartMs: Number.isFinite(firstChildStart) ? firstChildStart - startedAtMs : null,
-    lastSignalMs: signalTimes.length ? Math.max(...signalTimes) - startedAtMs : null,
+    lastReportMs: reportTimes.length ? Math.max(...reportTimes) - startedAtMs : null,
   };
 }
 
@@ -135,4 +135,22 @@ function inFlightStats(steps: { at: number; delta: number }[]): { timeWeightedMe
   }
   const span = prev - (sorted[0]?.at ?? 0);
   return { timeWeightedMean: span > 0 ? area / span : NaN, max };
+}
+
+/**
+ * The example a parent event reports, if it does: a `runFinished` signal (its record's workflow
+ * id), or a child's close in the generation that started it (its completion is its report).
+ */
+function reportedBy(ev: HistoryEvent): string | undefined {
+  const signal = ev.workflowExecutionSignaledEventAttributes;
+  if (signal?.signalName === 'runFinished') {
+    const payload = signal.input?.payloads?.[0];
+    return payload ? defaultPayloadConverter.fromPayload<RunRecord>(payload).workflowId : undefined;
+  }
+  const closed =
+    ev.childWorkflowExecutionCompletedEventAttributes ??
+    ev.childWorkflowExecutionFailedEventAttributes ??
+    ev.childWorkflowExecutionTerminatedEventAttributes ??
+    ev.childWorkflowExecutionTimedOutEventAttributes;
+  return closed?.workflowExecution?.workflowId ?? undefined;
 }

@@ -4,7 +4,7 @@
  * of the same shape, bench/floor, on a fresh dev server of its own) and an in-process promise
  * pool running the same task and evaluator functions directly, all at the same concurrency.
  *
- *   npm run bench -- [--n 1000] [--c 50] [--tasks noop,sleep200] [--server-db file|memory]
+ *   npm run bench -- [--n 1000] [--c 50] [--tasks noop,sleep200,sleep2000] [--server-db file|memory]
  *
  * Prints a table per task with the pipeline's ratios to its floor, and writes every figure to
  * bench/results/latest.json.

@@ -100,7 +100,7 @@ function pipelineDetail(p: PipelineExtras, first: RunnerResult | undefined): str
   const out: string[] = [];
   out.push(
     `pipeline detail: server start ${fmt(p.serverStartMs / 1000, 1)} s, worker start ${fmt(p.workerStartMs / 1000, 1)} s; ` +
-      `first child started at +${fmt((p.firstChildStartMs ?? NaN) / 1000, 2)} s, last report at +${fmt((p.lastSignalMs ?? NaN) / 1000, 2)} s; ` +
+      `first child started at +${fmt((p.firstChildStartMs ?? NaN) / 1000, 2)} s, last report at +${fmt((p.lastReportMs ?? NaN) / 1000, 2)} s; ` +
       `records in store ${p.recordsInStore}; summary ${p.summary.status} ${p.summary.succeeded}/${p.summary.runs} ok`,
   );
   const share = p.cpu.devServerS !== null ? ((p.cpu.benchProcessS + p.cpu.devServerS) / p.cpu.wallS / p.cpu.cores) * 100 : NaN;
@@ -113,7 +113,7 @@ function pipelineDetail(p: PipelineExtras, first: RunnerResult | undefined): str
   }
   if (p.parentReactionMs) {
     out.push(
-      `  parent reaction (runFinished signal → next StartChildWorkflowExecutionInitiated): p50 ${fmt(p.parentReactionMs.p50)} ms, ` +
+      `  parent reaction (report → next StartChildWorkflowExecutionInitiated): p50 ${fmt(p.parentReactionMs.p50)} ms, ` +
         `p95 ${fmt(p.parentReactionMs.p95)} ms, max ${fmt(p.parentReactionMs.max)} ms`,
     );
   }
@@ -140,7 +140,7 @@ function pipelineDetail(p: PipelineExtras, first: RunnerResult | undefined): str
   out.push(`  parent events by type: ${topTypes}`);
   if (p.parentObservedLatencyMs) {
     out.push(
-      `  parent-observed latency (StartChildWorkflowExecutionInitiated → runFinished signal): p50 ${fmt(p.parentObservedLatencyMs.p50)} ms, ` +
+      `  parent-observed latency (StartChildWorkflowExecutionInitiated → report): p50 ${fmt(p.parentObservedLatencyMs.p50)} ms, ` +
         `p95 ${fmt(p.parentObservedLatencyMs.p95)} ms, max ${fmt(p.parentObservedLatencyMs.max)} ms`,
     );
   }

@@ -69,13 +69,17 @@ export async function readExperimentState(client: Client, handle: ExperimentHand
   return { ...base, source: 'visibility', counts: { total: null, ...counts }, ...(note ? { note } : {}) };
 }
 
-/** Example workflows of the experiment by their DxpStatus: answers without a worker, may lag by a second. */
+/**
+ * Example workflows of the experiment by their workflow status: answers without a worker, may lag
+ * by a second. A run that failed fails its workflow, and one that closed any other way than
+ * completing (terminated, timed out) is a failed run too.
+ */
 export async function visibilityCounts(client: Client, name: string): Promise<{ done: number; succeeded: number; failed: number; running: number }> {
   const of = `WorkflowType = "example" AND DxpExperiment = ${JSON.stringify(name)}`;
-  const [succeeded, failed, running] = await Promise.all([
-    client.workflow.count(`${of} AND DxpStatus = "succeeded"`),
-    client.workflow.count(`${of} AND DxpStatus = "failed"`),
+  const [closed, succeeded, running] = await Promise.all([
+    client.workflow.count(`${of} AND ExecutionStatus != "Running"`),
+    client.workflow.count(`${of} AND ExecutionStatus = "Completed"`),
     client.workflow.count(`${of} AND ExecutionStatus = "Running"`),
   ]);
-  return { done: succeeded.count + failed.count, succeeded: succeeded.count, failed: failed.count, running: running.count };
+  return { done: closed.count, succeeded: succeeded.count, failed: closed.count - succeeded.count, running: running.count };
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
@@ -71,3 +72,67 @@ test('a slow example holds back nothing, across many continue-as-new generations
   await recordHistory(client, experimentWorkflowId('generations'), 'experiment-last-generation.json', chain[chain.length - 1]?.runId);
   await recordHistory(client, exampleWorkflowId('generations', 'slow', 1), 'example.json');
 });
+
+/** Every run of the experiment's chain, oldest first. */
+async function generations(name: string): Promise<string[]> {
+  const chain: { runId: string; start: number }[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = "${experimentWorkflowId(name)}"` })) {
+    chain.push({ runId: execution.runId, start: execution.startTime.getTime() });
+  }
+  return chain.sort((a, b) => a.start - b.start).map((run) => run.runId);
+}
+
+test('children close while their generation hands them over: each run counted once, by completion or by signal', async () => {
+  // Short, uneven children, 30 in flight, a generation every few dozen events: at every
+  // continue-as-new about 30 children are asked to report by signal, and some close meanwhile.
+  const rows = Array.from({ length: 240 }, (_, i) => ({ id: `h${i}`, ms: (i * 7) % 40 }));
+  const name = 'handover';
+  const spec = parseSpec({ name, dataset: { path: writeJsonl(dir, 'handover.jsonl', rows) }, task: 'ledgered', concurrency: 30, flushEvery: 10, taskQueue });
+  const { handle } = await startExperiment(client, spec, taskQueue);
+  const summary = await handle.result();
+  // The tally adds a run each time one is reported: a run counted by both paths would make 241+.
+  expect(summary).toMatchObject({ runs: 240, succeeded: 240, failed: 0 });
+  const runs = readFileSync(join(dir, 'store', 'experiments', name, 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunRecord);
+  expect(runs.map((r) => r.exampleId).sort()).toEqual(rows.map((r) => r.id).sort());
+
+  const chain = await generations(name);
+  expect(chain.length).toBeGreaterThan(5);
+  let completions = 0;
+  let handedOver = 0;
+  let signalled = 0;
+  let signalledBy: string | undefined;
+  for (const runId of chain) {
+    for (const e of (await client.workflow.getHandle(experimentWorkflowId(name), runId).fetchHistory()).events ?? []) {
+      if (e.childWorkflowExecutionCompletedEventAttributes) completions++;
+      if (e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'reportBySignal') handedOver++;
+      const signal = e.workflowExecutionSignaledEventAttributes;
+      if (signal?.signalName === 'runFinished') {
+        signalled++;
+        signalledBy ??= defaultPayloadConverter.fromPayload<RunRecord>(signal.input!.payloads![0]!).workflowId;
+      }
+    }
+  }
+  // Both paths were taken, and every run came by at least one of them.
+  expect(handedOver).toBeGreaterThan(0);
+  expect(signalled).toBeGreaterThan(0);
+  expect(signalled).toBeLessThanOrEqual(handedOver);
+  expect(completions).toBeGreaterThan(0);
+  expect(completions + signalled).toBeGreaterThanOrEqual(240);
+  await recordHistory(client, experimentWorkflowId(name), 'experiment-handover.json', chain[1]);
+  await recordHistory(client, exampleWorkflowId(name, 'h0', 1), 'example-by-completion.json');
+  await recordHistory(client, signalledBy!, 'example-handed-over.json');
+}, 180_000);
+
+test('a child terminated from outside is a failed run, and the experiment goes on', async () => {
+  const name = 'terminated';
+  const rows = [{ id: 'stuck', ms: 8000 }, { id: 'quick', ms: 10 }];
+  const spec = parseSpec({ name, dataset: { path: writeJsonl(dir, 'terminated.jsonl', rows) }, task: 'ledgered', concurrency: 2, taskQueue });
+  const { handle } = await startExperiment(client, spec, taskQueue);
+  const ledger = (): LedgerEntry[] => readFileSync(join(dir, 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LedgerEntry);
+  while (!ledger().some((e) => e.exampleId === 'stuck' && e.event === 'start')) await new Promise((r) => setTimeout(r, 100));
+  await client.workflow.getHandle(exampleWorkflowId(name, 'stuck', 1)).terminate('stuck in a test');
+  const summary = await handle.result();
+  expect(summary).toMatchObject({ runs: 2, succeeded: 1, failed: 1 });
+  expect(summary.failures).toEqual([{ exampleId: 'stuck', repetition: 1, error: expect.stringContaining('closed without a run record') as string }]);
+  expect(summary.failures[0]?.error).toMatch(/terminated/i);
+}, 60_000);

@@ -237,11 +237,11 @@ test('the Temporal UI can find an experiment, its failed examples and its progre
   // Visibility is eventually consistent: poll briefly.
   let failed: string[] = [];
   for (let i = 0; i < 50 && failed.length === 0; i++) {
-    failed = await list('DxpExperiment = "ui" AND DxpStatus = "failed"');
+    failed = await list('DxpExperiment = "ui" AND WorkflowType = "example" AND ExecutionStatus = "Failed"');
     if (failed.length === 0) await new Promise((r) => setTimeout(r, 100));
   }
   expect(failed).toEqual(['experiment/ui/example/ui-bad/rep/1']);
-  expect(await list('DxpExperiment = "ui" AND DxpStatus = "succeeded"')).toEqual(['experiment/ui/example/ui-ok/rep/1']);
+  expect(await list('DxpExperiment = "ui" AND WorkflowType = "example" AND ExecutionStatus = "Completed"')).toEqual(['experiment/ui/example/ui-ok/rep/1']);
   expect(await list('DxpExperiment = "ui" AND DxpExampleId = "ui-ok"')).toEqual(['experiment/ui/example/ui-ok/rep/1']);
   expect(await list('DxpExperiment = "ui" AND DxpStatus = "completed"')).toEqual(['experiment/ui']);
 

@@ -1,5 +1,6 @@
 /** Contract of the `example` workflow: one (example, repetition) through the task and evaluators. */
 import { ApplicationFailure } from '@temporalio/common';
+import { defineSignal } from '@temporalio/workflow';
 import type { AgentCarryOver } from './agent-loop';
 import type { Example, RunRecord, TaskPlan } from './records';
 
@@ -25,9 +26,24 @@ export interface ExampleInput {
   startedAt?: number;
   /** Set when a long agent conversation continued as new: where it stands. */
   agentProgress?: AgentCarryOver;
+  /**
+   * How the run reaches the experiment. 'completion': by this workflow's own result (or failure),
+   * which lands in the history of the experiment's generation that started it, unless
+   * `reportBySignal` asks for the signal (that generation is about to continue as new);
+   * 'signal': asked so before this run continued as new. Either way no status upsert: the
+   * workflow's own status says it. Absent (every run started before this field): by the
+   * `runFinished` signal, after a status upsert.
+   */
+  report?: 'completion' | 'signal';
 }
 
 export type ExampleResult = RunRecord;
+
+/**
+ * Sent by the experiment to a run of its own generation before it continues as new: the next
+ * generation has no handle on this workflow, so its record must come by `runFinished` signal.
+ */
+export const reportBySignalSignal = defineSignal('reportBySignal');
 
 /**
  * A failed run ends its workflow as Failed (red in the Temporal UI), with the run's error as the

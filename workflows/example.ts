@@ -5,14 +5,16 @@
  * evaluator as its own activity (a failing evaluator is recorded, never re-runs the task): code
  * evaluators as local activities (one marker event each, in this worker), LLM judges and
  * evaluators marked `local: false` as normal activities on their queue.
- * Reports the run record to the experiment by signal, so the experiment never waits on one
- * child in particular and can continue-as-new while children run. A failed run then fails the
- * workflow (red in the Temporal UI), with the record in the failure's details.
+ * A failed run fails the workflow (red in the Temporal UI), with the record in the failure's
+ * details. The record reaches the experiment by this workflow's completion when the generation
+ * that started it is still running (`report: 'completion'`), else by the `runFinished` signal to
+ * the experiment's workflow id, so the experiment never waits on one child in particular and
+ * can continue-as-new while children run.
  */
-import { continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, isCancellation, log, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TaskActivities } from '../activities/task-activities';
 import { toActivityOptions, toLocalActivityOptions } from './activity-options';
-import { exampleFailure, FAILED_EXAMPLES_PATCH, type ExampleInput, type ExampleResult } from './example-contract';
+import { exampleFailure, FAILED_EXAMPLES_PATCH, reportBySignalSignal, type ExampleInput, type ExampleResult } from './example-contract';
 import { runFinishedSignal } from './experiment-contract';
 import { describeFailure } from './failures';
 import { runAgent } from './agent-loop';
@@ -26,13 +28,20 @@ const localActivities = proxyLocalActivities<TaskActivities>({ startToCloseTimeo
 
 export async function example(input: ExampleInput): Promise<ExampleResult> {
   const { example: ex, repetition, plan } = input;
+  let bySignal = input.report !== 'completion';
+  setHandler(reportBySignalSignal, () => {
+    bySignal = true;
+  });
   // From when the server created this run, so waiting for a worker counts too.
   const startedAt = input.startedAt ?? workflowInfo().startTime.getTime();
   let task: TaskOutcome & { agent?: AgentStats } = { output: null, steps: [] };
   if (ex.malformed) task = { ...task, error: `malformed row: ${ex.malformed}` };
   else if (plan.agent) {
     const run = await runAgent(plan, plan.agent, ex, repetition, input.agentProgress);
-    if ('continueAsNew' in run) return continueAsNew<typeof example>({ ...input, startedAt, agentProgress: run.continueAsNew });
+    if ('continueAsNew' in run) {
+      const report = input.report && bySignal ? 'signal' : input.report;
+      return continueAsNew<typeof example>({ ...input, startedAt, agentProgress: run.continueAsNew, ...(report ? { report } : {}) });
+    }
     task = run;
   } else task = await runSteps(plan, ex, repetition);
   const { output, error, steps } = task;
@@ -68,17 +77,22 @@ export async function example(input: ExampleInput): Promise<ExampleResult> {
     durationMs: Date.now() - startedAt,
     workflowId: workflowInfo().workflowId,
   };
-  upsertSearchAttributes([{ key: RUN_STATUS, value: error ? 'failed' : 'succeeded' }]);
-  try {
-    await getExternalWorkflowHandle(input.parentWorkflowId).signal(runFinishedSignal, record);
-  } catch (err) {
-    // The experiment is gone (finished or terminated): the record stays with this workflow
-    // (its result, or its failure's details).
-    log.warn('could not report to the experiment', { parent: input.parentWorkflowId, error: String(err) });
+  // Runs started with a `report` mode leave their status to the workflow's own (Completed, Failed).
+  if (!input.report) upsertSearchAttributes([{ key: RUN_STATUS, value: error ? 'failed' : 'succeeded' }]);
+  // Decided in the workflow task that completes the run: a `reportBySignal` arriving while that
+  // task runs makes the server refuse the completion, and the next task sees the request.
+  if (bySignal) {
+    try {
+      await getExternalWorkflowHandle(input.parentWorkflowId).signal(runFinishedSignal, record);
+    } catch (err) {
+      // The experiment is gone (finished or terminated): the record stays with this workflow
+      // (its result, or its failure's details).
+      log.warn('could not report to the experiment', { parent: input.parentWorkflowId, error: String(err) });
+    }
   }
-  // Only now, with the record in the experiment's history (the signal was delivered), may a failed
-  // run fail the workflow: the experiment counts it from the signal, never from the child's outcome.
-  // Histories recorded before this completed failed runs; their replay takes that path.
-  if (error && patched(FAILED_EXAMPLES_PATCH)) throw exampleFailure(record);
+  // Only now, with the record in the experiment's history (the signal was delivered) or on its
+  // way there with this completion, may a failed run fail the workflow.
+  // Histories recorded before the patch completed failed runs; their replay takes that path.
+  if (error && (input.report || patched(FAILED_EXAMPLES_PATCH))) throw exampleFailure(record);
   return record;
 }

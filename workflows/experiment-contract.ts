@@ -14,6 +14,12 @@ export const EXPERIMENT_WORKFLOW_TYPE = 'experiment';
 export const SMALL_GENERATIONS_PATCH = 'small-generations';
 
 /**
+ * A generation's own children report by their completion, not also by signal (experiment.ts);
+ * histories from before replay with every child reporting by signal.
+ */
+export const REPORT_BY_COMPLETION_PATCH = 'report-by-completion';
+
+/**
  * The experiment's workflow-task timeout, chosen rather than left at Temporal's 10 s: a task that
  * misses the cache replays the whole generation (at most ~2,500 events, ~1.5 s at load 7 here), so
  * this leaves a loaded machine a wide margin; what it costs is the wait before a workflow task
@@ -92,7 +98,7 @@ export interface ExperimentProgress {
   generation: number;
 }
 
-/** Sent by each example workflow to its experiment when its run is finished. */
+/** Sent by an example workflow to its experiment when its run is finished, unless it reports by its completion. */
 export const runFinishedSignal = defineSignal<[RunRecord]>('runFinished');
 export const progressQuery = defineQuery<ExperimentProgress>('progress');
 

@@ -3,14 +3,17 @@
  * (example, repetition), keeps `concurrency` of them in flight with no barrier, flushes their
  * run records to the results sink in batches, and continues-as-new to keep its history bounded.
  *
- * Children are started with ABANDON and report back by signal (the batch-sliding-window
- * pattern): a run that continues-as-new counts as closed, so children must outlive it, and the
- * in-flight set is carried over so concurrency stays full across generations.
+ * Children are started with ABANDON (the batch-sliding-window pattern): a run that
+ * continues-as-new counts as closed, so children must outlive it, and the in-flight set is
+ * carried over so concurrency stays full across generations. A child reports its run record once:
+ * by its completion while the generation that started it runs; before continuing as new, that
+ * generation asks its children still running to report by signal to the next one.
  */
 import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
@@ -30,9 +33,11 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ExperimentActivities } from '../activities/experiment-activities';
 import { example } from './example';
-import { EXPERIMENT_WORKFLOW_TASK_TIMEOUT, exampleWorkflowId, SMALL_GENERATIONS_PATCH } from './experiment-contract';
+import { reportBySignalSignal, runRecordOf } from './example-contract';
+import { EXPERIMENT_WORKFLOW_TASK_TIMEOUT, exampleWorkflowId, REPORT_BY_COMPLETION_PATCH, SMALL_GENERATIONS_PATCH } from './experiment-contract';
 import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
 import { progressQuery, runFinishedSignal } from './experiment-contract';
+import { describeFailure } from './failures';
 import { progressLine, renderProgress } from './progress-details';
 import { createResultsFlusher } from './results-flusher';
 import type { Example, RunRecord } from './records';
@@ -79,6 +84,8 @@ const nextGeneration = makeContinueAsNewFunc<typeof experiment>({ workflowTaskTi
 export async function experiment(input: ExperimentInput): Promise<ExperimentResult> {
   // First, before any await: the same point of every run's history.
   const budget = patched(SMALL_GENERATIONS_PATCH) ? GENERATION_BUDGET : GENERATION_BUDGET_BEFORE_PATCH;
+  // Before the patch every child reported by signal (and its completion event was ignored).
+  const byCompletion = patched(REPORT_BY_COMPLETION_PATCH);
   const { spec } = input;
   const experimentId = spec.name;
   const workflowId = workflowInfo().workflowId;
@@ -105,12 +112,9 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     generation: state?.generation ?? 0,
   });
 
-  setHandler(progressQuery, progress);
-  setHandler(runFinishedSignal, (record) => {
-    if (!state || !(record.workflowId in state.inFlight)) {
-      log.warn('ignoring a report from an example not in flight', { workflowId: record.workflowId });
-      return;
-    }
+  /** Counts a run reported by its child, by signal or by completion, once. */
+  const accept = (record: RunRecord): void => {
+    if (!state) return;
     delete state.inFlight[record.workflowId];
     if (record.error) {
       state.counts.failed++;
@@ -120,6 +124,14 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     }
     if (state.tally) addRun(state.tally, record);
     results.add(record);
+  };
+  setHandler(progressQuery, progress);
+  setHandler(runFinishedSignal, (record) => {
+    if (!state || !(record.workflowId in state.inFlight)) {
+      log.warn('ignoring a report from an example not in flight', { workflowId: record.workflowId });
+      return;
+    }
+    accept(record);
   });
 
   if (!state) {
@@ -181,6 +193,8 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   // Starts are not awaited: a slot freed by a finished child is refilled in the same workflow
   // task, not after a whole batch of starts has been confirmed.
   let starting = 0;
+  /** Children of this generation that report by their completion (ids). */
+  const ownChildren = new Set<string>();
   const startRun = ({ example: ex, repetition }: QueuedRun): void => {
     const childId = exampleWorkflowId(experimentId, ex.id, repetition);
     s.counts.started++;
@@ -191,25 +205,82 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     starting++;
     startChild(example, {
       workflowId: childId,
-      args: [{ experimentId, parentWorkflowId: workflowId, example: ex, repetition, plan: s.plan }],
+      args: [{ experimentId, parentWorkflowId: workflowId, example: ex, repetition, plan: s.plan, ...(byCompletion ? { report: 'completion' as const } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: EXPERIMENT_NAME, value: spec.name },
         { key: EXAMPLE_ID, value: ex.id },
-        { key: RUN_STATUS, value: 'running' },
+        // A child reporting by completion has its workflow status instead.
+        ...(byCompletion ? [] : [{ key: RUN_STATUS, value: 'running' }]),
       ],
       staticSummary: `${spec.name}: example ${ex.id}, repetition ${repetition}`,
     })
-      .catch((err: unknown) => {
-        if (isCancellation(err)) return;
-        // The id is taken by an earlier row with the same example id whose run has finished.
-        delete s.inFlight[childId];
-        rejectDuplicate(ex, repetition, err);
-      })
+      .then(
+        (child) => {
+          if (!byCompletion) return;
+          ownChildren.add(childId);
+          child.result().then(
+            (record) => acceptOwn(childId, record),
+            (err: unknown) => acceptOwn(childId, runRecordOf(err) ?? closedWithoutRecord(ex, repetition, childId, err)),
+          );
+        },
+        (err: unknown) => {
+          if (isCancellation(err)) return;
+          // The id is taken by an earlier row with the same example id whose run has finished.
+          delete s.inFlight[childId];
+          rejectDuplicate(ex, repetition, err);
+        },
+      )
       .finally(() => {
         starting--;
       });
+  };
+
+  /**
+   * A child of this generation that closed with no run record (terminated, timed out, cancelled
+   * by someone else): a failed run, so the experiment does not wait for it forever. Children
+   * cancelled by the experiment's own finish are not counted.
+   */
+  const closedWithoutRecord = (ex: Example, repetition: number, childId: string, err: unknown): RunRecord | undefined => {
+    if (isCancellation(err) && phase === 'finishing') return undefined;
+    return {
+      exampleId: ex.id,
+      repetition,
+      output: null,
+      error: `the example workflow closed without a run record: ${err instanceof ChildWorkflowFailure && err.cause ? err.cause.message : describeFailure(err)}`,
+      evaluations: {},
+      steps: [],
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+      workflowId: childId,
+    };
+  };
+
+  /** A child's outcome in this generation's history: counted unless its signal came first. */
+  const acceptOwn = (childId: string, record: RunRecord | undefined): void => {
+    ownChildren.delete(childId);
+    if (record && childId in s.inFlight) accept(record);
+  };
+
+  /**
+   * Before continue-as-new: the next generation has no handle on this one's children, so those
+   * still running are asked to report by signal. A child that closed before the request reached
+   * it (the signal fails) has its completion on its way into this history: wait for it.
+   */
+  const handOver = async (): Promise<void> => {
+    const children = [...ownChildren].filter((id) => id in s.inFlight);
+    ownChildren.clear();
+    await Promise.all(
+      children.map(async (childId) => {
+        try {
+          await getExternalWorkflowHandle(childId).signal(reportBySignalSignal);
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          await condition(() => !(childId in s.inFlight));
+        }
+      }),
+    );
   };
 
   /** A row whose example id repeats an earlier row's: a failed run of its own; the earlier run is kept. */
@@ -246,6 +317,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
       if (shouldContinueAsNew()) {
         // Carry over only children known to exist (a start can still fail as a duplicate).
         await condition(() => starting === 0);
+        await handOver();
         await results.drain();
         await condition(allHandlersFinished);
         if (results.pending() > 0) continue;

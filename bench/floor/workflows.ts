@@ -2,25 +2,14 @@
  * The floor of the pipeline's design, for `npm run bench` (bench/floor-runner.ts): the least
  * program of the same shape, on the SDK alone. The parent reads the rows, starts one child per
  * row with a sliding window of C (ABANDON, search attributes at start) and stores the children's
- * records in batches as they report; each child runs one task activity and one evaluator (a
- * local activity), upserts its status and reports its record to the parent by signal. What dxp adds on
+ * records in batches as they complete; each child runs one task activity and one evaluator (a
+ * local activity) and returns its record (its completion reports it). What dxp adds on
  * top (paging, continue-as-new, specs and plans, failure records, retries per step, cleanup,
  * progress in the UI) is what the ratio against this floor prices. The agent loop's floor
  * (agent-workflow.ts) is exported from here too, so one bundle holds both.
  */
-import {
-  condition,
-  defineSignal,
-  getExternalWorkflowHandle,
-  ParentClosePolicy,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  startChild,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from '../../workflows/search-attributes';
+import { condition, ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { EXAMPLE_ID, EXPERIMENT_NAME } from '../../workflows/search-attributes';
 import type { FloorActivities, FloorRecord, FloorRow } from './contract';
 
 export { floorAgent } from './agent-workflow';
@@ -29,8 +18,6 @@ const { readRows, runTask, storeRecords } = proxyActivities<FloorActivities>({ s
 // A code evaluator, as dxp runs one: a local activity.
 const { evaluate } = proxyLocalActivities<FloorActivities>({ startToCloseTimeout: '1m' });
 
-export const reportedSignal = defineSignal<[FloorRecord]>('reported');
-
 export async function floorExperiment(input: { name: string; datasetPath: string; concurrency: number; batch: number }): Promise<{ stored: number }> {
   const { workflowId } = workflowInfo();
   const rows = await readRows(input.datasetPath);
@@ -38,11 +25,11 @@ export async function floorExperiment(input: { name: string; datasetPath: string
   let running = 0;
   let reported = 0;
   let stored = 0;
-  setHandler(reportedSignal, (record) => {
+  const report = (record: FloorRecord): void => {
     running--;
     reported++;
     pending.push(record);
-  });
+  };
   // Batches are stored beside the starts, one at a time, as dxp's results flusher does.
   let storing = Promise.resolve();
   const store = (force: boolean): void => {
@@ -58,14 +45,13 @@ export async function floorExperiment(input: { name: string; datasetPath: string
     running++;
     void startChild(floorExample, {
       workflowId: `${workflowId}/${row.id}`,
-      args: [{ row, parentWorkflowId: workflowId }],
+      args: [{ row }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [
         { key: EXPERIMENT_NAME, value: input.name },
         { key: EXAMPLE_ID, value: row.id },
-        { key: RUN_STATUS, value: 'running' },
       ],
-    });
+    }).then((child) => child.result().then(report));
   }
   await condition(() => reported === rows.length);
   store(true);
@@ -73,12 +59,9 @@ export async function floorExperiment(input: { name: string; datasetPath: string
   return { stored };
 }
 
-export async function floorExample(input: { row: FloorRow; parentWorkflowId: string }): Promise<FloorRecord> {
+export async function floorExample(input: { row: FloorRow }): Promise<FloorRecord> {
   const startedAt = workflowInfo().startTime.getTime();
   const output = await runTask(input.row);
   const score = await evaluate(output, input.row);
-  upsertSearchAttributes([{ key: RUN_STATUS, value: 'succeeded' }]);
-  const record: FloorRecord = { id: input.row.id, output, score, durationMs: Date.now() - startedAt };
-  await getExternalWorkflowHandle(input.parentWorkflowId).signal(reportedSignal, record);
-  return record;
+  return { id: input.row.id, output, score, durationMs: Date.now() - startedAt };
 }
