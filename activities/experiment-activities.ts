@@ -5,7 +5,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from '../workflows/records';
-import { DRY_RUN_DEFAULT_COUNT, type ExperimentSpec } from '../workflows/spec';
+import { dryRunCap } from '../workflows/dry-run';
+import type { ExperimentSpec } from '../workflows/spec';
 import { isSampled, planSample, type DatasetSources, type SamplePlan } from './datasets';
 import type { AppendResult, ResultsStore } from './sinks';
 import { InvalidPlanError, type TaskRegistry } from './tasks/registry';
@@ -87,7 +88,7 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
         for await (const _ of examples) selected++;
         return { sample: undefined, selected };
       });
-      const cap = spec.dryRun === false ? Infinity : spec.dryRun === true ? DRY_RUN_DEFAULT_COUNT : spec.dryRun;
+      const cap = dryRunCap(spec.dryRun);
       await deps.sink.open({ experimentId, name: spec.name, spec, startedAt: new Date().toISOString(), workflowId });
       return {
         plan,

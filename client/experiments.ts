@@ -8,6 +8,7 @@ import type { experiment } from '../workflows/experiment';
 import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TASK_TIMEOUT, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentInput, type ExperimentProgress } from '../workflows/experiment-contract';
 import { EXPERIMENT_NAME, RUN_STATUS } from '../workflows/search-attributes';
 import { isArizeDataset, type DatasetSpec, type ExperimentSpec } from '../workflows/spec';
+import { dryRunCap } from '../workflows/dry-run';
 import { dataConverterFromEnv } from './codec/data-converter';
 import type { ConnectionConfig } from './connection-config';
 
@@ -105,7 +106,7 @@ function describeSpec(spec: ExperimentSpec): string {
     `**dataset** ${describeDataset(spec.dataset)}`,
     `**evaluators** ${evaluators}`,
     `**concurrency** ${spec.concurrency}, **repetitions** ${spec.repetitions}`,
-    spec.dryRun !== false ? `**dry run** ${spec.dryRun === true ? 10 : spec.dryRun} examples` : '',
+    spec.dryRun !== false ? `**dry run** ${dryRunCap(spec.dryRun)} examples` : '',
     spec.sample ? `**sample** ${JSON.stringify(spec.sample)}` : '',
   ]
     .filter(Boolean)

@@ -43,7 +43,7 @@ import { createResultsFlusher } from './results-flusher';
 import type { Example, RunRecord } from './records';
 import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
 import { addRun, emptyTally, summaryOf } from './summary-tally';
-import { DRY_RUN_DEFAULT_COUNT } from './spec';
+import { dryRunCap as dryRunCapOf } from './dry-run';
 
 /**
  * When a generation continues as new: whichever comes first. Every workflow task that misses the
@@ -160,7 +160,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   const s: CarriedState = state;
   phase = 'running';
 
-  const dryRunCap = spec.dryRun === false ? Infinity : spec.dryRun === true ? DRY_RUN_DEFAULT_COUNT : spec.dryRun;
+  const dryRunCap = dryRunCapOf(spec.dryRun);
   const perPage = Math.max(1, Math.min(MAX_PAGE_ROWS, Math.ceil(Math.max(spec.concurrency * 2, 50) / spec.repetitions)));
   let startedThisGeneration = 0;
   const shouldContinueAsNew = (): boolean => {

@@ -144,7 +144,6 @@ export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
 /** What the pipeline runs: defaults applied. */
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
 
-export const DRY_RUN_DEFAULT_COUNT = 10;
 
 /** Name of an evaluator as it appears in results. */
 export function evaluatorColumn(ref: EvaluatorRef): string {
