@@ -57,6 +57,12 @@ export interface PipelineExtras {
   parentReactionMs: Latency | null;
   /** The parent's own activities (prepare, readExamples, recordRuns, finalize): count and scheduled → completed times. */
   parentActivities: Record<string, { count: number; meanMs: number; maxMs: number }>;
+  /**
+   * Each continue-as-new's pause in starts: the generation's last StartChildWorkflowExecutionInitiated
+   * → its WorkflowExecutionContinuedAsNew (the handover, and the drain where there is one), and that
+   * → the next generation's first start.
+   */
+  continueAsNewPausesMs: { toContinue: number; toNextStart: number }[];
   /** Failed workflow tasks of the parent: cause (WorkflowTaskFailedCause number) and message. */
   parentWorkflowTaskFailures: { run: number; eventId: string; cause: number | null; message: string }[];
   workerStartMs: number;

@@ -96,6 +96,16 @@ export async function parentHistory(client: Client, name: string, startedAtMs: n
     const next = startTimes.find((t) => t >= at);
     if (next !== undefined) reaction.push(next - at);
   }
+  const continueAsNewPausesMs: { toContinue: number; toNextStart: number }[] = [];
+  for (const [i, run] of runs.entries()) {
+    const next = runs[i + 1];
+    const continued = run.events.find((ev) => ev.workflowExecutionContinuedAsNewEventAttributes);
+    if (!next || !continued) continue;
+    const starts = (events: HistoryEvent[]) => events.filter((ev) => ev.startChildWorkflowExecutionInitiatedEventAttributes).map(eventMs);
+    const lastStart = Math.max(...starts(run.events));
+    const nextStart = Math.min(...starts(next.events));
+    continueAsNewPausesMs.push({ toContinue: eventMs(continued) - lastStart, toNextStart: nextStart - eventMs(continued) });
+  }
   const parentActivities = Object.fromEntries(
     Object.entries(activityTimes).map(([type, xs]) => [
       type,
@@ -107,6 +117,7 @@ export async function parentHistory(client: Client, name: string, startedAtMs: n
     parentReactionMs: reaction.length ? latencyOf(reaction) : null,
     parentActivities,
     parentWorkflowTaskFailures,
+    continueAsNewPausesMs,
     parentRuns: runs.length,
     parentRunsListed,
     parentEvents,

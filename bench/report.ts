@@ -117,6 +117,12 @@ function pipelineDetail(p: PipelineExtras, first: RunnerResult | undefined): str
         `p95 ${fmt(p.parentReactionMs.p95)} ms, max ${fmt(p.parentReactionMs.max)} ms`,
     );
   }
+  if (p.continueAsNewPausesMs.length) {
+    out.push(
+      `  continue-as-new pauses (last start → continued as new → next generation's first start): ` +
+        p.continueAsNewPausesMs.map((c) => `${fmt(c.toContinue, 0)} + ${fmt(c.toNextStart, 0)} ms`).join('; '),
+    );
+  }
   out.push(
     `  parent activities (scheduled → completed): ` +
       Object.entries(p.parentActivities)
