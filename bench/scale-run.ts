@@ -17,7 +17,9 @@ import { parentChain, type ChainFigures } from './scale-chain';
 import { sampleChildren } from './scale-children';
 import { machineBusySeconds, pidRssSampler, treeCpuSeconds } from './scale-proc';
 import { progressPrinter, type ProgressTick } from './scale-progress';
-import { startTarget, type StoredBytes } from './scale-target';
+import { startClusterTarget } from './scale-cluster';
+import { startDevTarget } from './scale-dev';
+import type { ScaleTarget, StoredBytes } from './scale-target';
 import { SCALE_TASK_QUEUE, startScaleWorker } from './scale-worker';
 
 export interface ScaleInput {
@@ -145,4 +147,9 @@ export async function runScale(input: ScaleInput): Promise<ScaleResult> {
   } finally {
     await target.stop();
   }
+}
+
+/** A fresh server in `dir`: no earlier run's rows in its database or its caches. */
+function startTarget(kind: TargetKind, dir: string): Promise<ScaleTarget> {
+  return kind === 'dev' ? startDevTarget(dir) : startClusterTarget();
 }

@@ -1,7 +1,5 @@
-/** What the scale benchmark needs of a Temporal server to measure an experiment on it, and how to start either kind. */
+/** What the scale benchmark needs of a Temporal server to measure an experiment on it (scale-dev.ts and scale-cluster.ts start one). */
 import type { TargetKind } from './scale-args';
-import { startClusterTarget } from './scale-cluster';
-import { startDevTarget } from './scale-dev';
 
 export interface StoredBytes {
   /** Temporal's own storage: histories, mutable state, visibility. */
@@ -24,9 +22,4 @@ export interface ScaleTarget {
   storedBytes(): StoredBytes;
   /** Always called, also after a failure; stops everything and removes its files. */
   stop(): Promise<void>;
-}
-
-/** A fresh server in `dir`: no earlier run's rows in its database or its caches. */
-export function startTarget(kind: TargetKind, dir: string): Promise<ScaleTarget> {
-  return kind === 'dev' ? startDevTarget(dir) : startClusterTarget();
 }

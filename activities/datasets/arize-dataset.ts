@@ -2,7 +2,7 @@
 import type { ResolvedDataset } from '../../workflows/records';
 import type { ArizeClient } from '../arize/types';
 import { bindRow } from './binding';
-import type { DatasetReader } from './local-file';
+import type { DatasetReader } from './reader';
 
 /** The API's page size limit for dataset examples. */
 const MAX_LIMIT = 500;

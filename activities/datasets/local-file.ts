@@ -20,18 +20,7 @@ import { bindRow, malformed } from './binding';
 import { decodeCursor, encodeCursor, initialState, type CursorState, type Format } from './cursor';
 import { isPlainObject, jsonType } from './json';
 import { openParquetDataset } from './parquet-file';
-
-export interface DatasetPage {
-  examples: Example[];
-  nextCursor: string | null;
-}
-
-export interface DatasetReader {
-  /** Reads up to `limit` examples after `cursor` (null = start). nextCursor is null once the file is exhausted. */
-  readPage(cursor: string | null, limit: number): Promise<DatasetPage>;
-  /** Every example in order (used for counting and sampling passes). */
-  scan(): AsyncIterable<Example>;
-}
+import type { DatasetReader } from './reader';
 
 const EXTENSIONS: Record<string, Format | 'parquet'> = {
   '.csv': 'csv',

@@ -19,7 +19,7 @@ import type { LocalDatasetSpec } from '../../workflows/spec';
 import type { Example } from '../../workflows/records';
 import { bindRow } from './binding';
 import { decodeEnvelope, encodeCursor } from './cursor';
-import type { DatasetPage, DatasetReader } from './local-file';
+import type { DatasetPage, DatasetReader } from './reader';
 
 /** Where reading resumes. Serialized as base64url JSON; callers treat it as opaque. */
 export interface ParquetCursorState {

@@ -6,7 +6,8 @@ import { isArizeDataset, type DatasetSpec } from '../../workflows/spec';
 import type { ResolvedDataset } from '../../workflows/records';
 import type { ArizeClient } from '../arize/types';
 import { openArizeDataset } from './arize-dataset';
-import { openLocalDataset, type DatasetReader } from './local-file';
+import { openLocalDataset } from './local-file';
+import type { DatasetReader } from './reader';
 
 export interface DatasetSourceDeps {
   /** Relative paths resolve against this folder. */
