@@ -84,8 +84,9 @@ async function generations(name: string): Promise<string[]> {
 
 test('children close while their generation hands them over: each run counted once, by completion or by signal', async () => {
   // Short, uneven children, 30 in flight, a generation every few dozen events: at every
-  // continue-as-new about 30 children are asked to report by signal, and some close meanwhile.
-  const rows = Array.from({ length: 240 }, (_, i) => ({ id: `h${i}`, ms: (i * 7) % 40 }));
+  // continue-as-new about 30 children are asked to report by signal, and many close meanwhile;
+  // every tenth takes over a second, so some are still running when asked.
+  const rows = Array.from({ length: 240 }, (_, i) => ({ id: `h${i}`, ms: i % 10 === 0 ? 400 : (i * 7) % 40 }));
   const name = 'handover';
   const spec = parseSpec({ name, dataset: { path: writeJsonl(dir, 'handover.jsonl', rows) }, task: 'ledgered', concurrency: 30, flushEvery: 10, taskQueue });
   const { handle } = await startExperiment(client, spec, taskQueue);
