@@ -14,9 +14,12 @@ export function runFields(startRss: number, totalSeconds: number): { startRssMb:
   return { startRssMb: mb(startRss), loadAvg1AtStart: loadavg()[0], totalSeconds };
 }
 
-/** Writes bench/results/<fileName> (overwriting the previous run's) and returns its path. */
+/**
+ * Writes bench/results/<fileName> (overwriting the previous run's) and returns its path;
+ * `DXP_BENCH_RESULTS_DIR` writes it elsewhere (the tests' small runs leave the committed figures alone).
+ */
 export function writeResultsJson(fileName: string, content: object): string {
-  const outDir = resolve(__dirname, 'results');
+  const outDir = resolve(process.env.DXP_BENCH_RESULTS_DIR ?? join(__dirname, 'results'));
   mkdirSync(outDir, { recursive: true });
   const outFile = join(outDir, fileName);
   writeFileSync(outFile, JSON.stringify(content, null, 2) + '\n');

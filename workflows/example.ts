@@ -39,8 +39,8 @@ export async function example(input: ExampleInput): Promise<ExampleResult> {
   else if (plan.agent) {
     const run = await runAgent(plan, plan.agent, ex, repetition, input.agentProgress);
     if ('continueAsNew' in run) {
-      const report = input.report && bySignal ? 'signal' : input.report;
-      return continueAsNew<typeof example>({ ...input, startedAt, agentProgress: run.continueAsNew, ...(report ? { report } : {}) });
+      // A request to report by signal must outlive the run it reached.
+      return continueAsNew<typeof example>({ ...input, startedAt, agentProgress: run.continueAsNew, ...(input.report && bySignal ? { report: 'signal' as const } : {}) });
     }
     task = run;
   } else task = await runSteps(plan, ex, repetition);

@@ -13,7 +13,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
@@ -40,7 +39,7 @@ import { progressQuery, runFinishedSignal } from './experiment-contract';
 import { describeFailure } from './failures';
 import { progressLine, renderProgress } from './progress-details';
 import { createResultsFlusher } from './results-flusher';
-import type { Example, RunRecord } from './records';
+import { unrunRecord, type Example, type RunRecord } from './records';
 import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
 import { addRun, emptyTally, summaryOf } from './summary-tally';
 import { dryRunCap as dryRunCapOf } from './dry-run';
@@ -244,17 +243,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
    */
   const closedWithoutRecord = (ex: Example, repetition: number, childId: string, err: unknown): RunRecord | undefined => {
     if (isCancellation(err) && phase === 'finishing') return undefined;
-    return {
-      exampleId: ex.id,
-      repetition,
-      output: null,
-      error: `the example workflow closed without a run record: ${err instanceof ChildWorkflowFailure && err.cause ? err.cause.message : describeFailure(err)}`,
-      evaluations: {},
-      steps: [],
-      startedAt: new Date().toISOString(),
-      durationMs: 0,
-      workflowId: childId,
-    };
+    return unrunRecord({ exampleId: ex.id, repetition, workflowId: childId }, `the example workflow closed without a run record: ${describeFailure(err)}`);
   };
 
   /** A child's outcome in this generation's history: counted unless its signal came first. */
@@ -288,17 +277,12 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     const row = ex.index + 1;
     const taken = startError === undefined || startError instanceof WorkflowExecutionAlreadyStartedError;
     const record: RunRecord = {
-      exampleId: ex.id,
-      repetition,
-      output: null,
-      error: taken
-        ? `duplicate example id '${ex.id}': row ${row} repeats the id of an earlier row, whose run is kept`
-        : `row ${row}: could not start its example workflow: ${String(startError)}`,
-      evaluations: {},
-      steps: [],
-      startedAt: new Date().toISOString(),
-      durationMs: 0,
-      workflowId: exampleWorkflowId(experimentId, ex.id, repetition),
+      ...unrunRecord(
+        { exampleId: ex.id, repetition, workflowId: exampleWorkflowId(experimentId, ex.id, repetition) },
+        taken
+          ? `duplicate example id '${ex.id}': row ${row} repeats the id of an earlier row, whose run is kept`
+          : `row ${row}: could not start its example workflow: ${String(startError)}`,
+      ),
       duplicateRow: row,
     };
     s.counts.failed++;

@@ -1,9 +1,9 @@
-/** How activity failures read in run records. */
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+/** How activity and child-workflow failures read in run records. */
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
 
-/** The innermost message of an activity failure, with its type when it says more. */
+/** The innermost message of an activity's (or a child workflow's) failure, with its type when it says more. */
 export function describeFailure(err: unknown): string {
-  if (err instanceof ActivityFailure) {
+  if (err instanceof ActivityFailure || err instanceof ChildWorkflowFailure) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure) return cause.type && cause.type !== 'Error' ? `${cause.type}: ${cause.message}` : cause.message;
     if (cause) return cause.message;

@@ -137,6 +137,11 @@ export interface RunRecord {
   duplicateRow?: number;
 }
 
+/** The record of a run that never ran its task (its workflow never started, or closed with no record): failed, with why. */
+export function unrunRecord(run: { exampleId: string; repetition: number; workflowId: string }, error: string): RunRecord {
+  return { ...run, output: null, error, evaluations: {}, steps: [], startedAt: new Date().toISOString(), durationMs: 0 };
+}
+
 export interface AgentTotals {
   turns: number;
   toolCalls: number;
