@@ -1,7 +1,8 @@
 /**
  * `npm run bench` and `npm run bench:agent` print their figures as ratios to their floors (issue
- * 11's "done when"): small runs of both, on their own dev servers, with the results files written
- * to a temporary folder (DXP_BENCH_RESULTS_DIR) so the committed figures stay.
+ * 11's "done when"), and `npm run bench:sweep` runs every worker setting: small runs, on their own
+ * dev servers, with the results files written to a temporary folder (DXP_BENCH_RESULTS_DIR) so
+ * the committed figures stay.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,3 +42,13 @@ test('npm run bench:agent prints the agent loop against its floor: overhead per 
   expect(out).toMatch(new RegExp(`vs floor: overhead ms/turn ${NUMBER} / ${NUMBER} = ${NUMBER}; history ev/ex ${NUMBER} / ${NUMBER} = ${NUMBER}; CPU ms/turn`));
   expect(readFileSync(join(dir, 'agent-latest.json'), 'utf8')).toContain('"floor"');
 }, 300_000);
+
+test('npm run bench:sweep runs the experiment once per worker setting and writes each', async () => {
+  const dir = tempDir('dxp-bench-');
+  const out = await bench('sweep.ts', ['--n', '10', '--c', '5'], dir);
+  expect(out).toMatch(/^defaults\s+[\d.]+\s+\d+/m);
+  expect(out).toMatch(/^wft-8\s+[\d.]+\s+\d+/m);
+  const results = JSON.parse(readFileSync(join(dir, 'sweep-latest.json'), 'utf8')) as { runs: { label: string; result: { examples: number; failed: number } }[] };
+  expect(results.runs.map((r) => r.label)).toEqual(['defaults', 'cache-50', 'cache-200', 'cache-1000', 'wft-8', 'wft-100', 'act-50', 'act-200']);
+  expect(results.runs.every((r) => r.result.examples === 10 && r.result.failed === 0)).toBe(true);
+}, 600_000);
