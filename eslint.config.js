@@ -40,6 +40,23 @@ const workflowImportBans = {
   ],
 };
 
+/** core/ is plain types and pure functions that every layer imports, the workflow bundle included. */
+const CORE = 'core/ holds plain types and pure functions, imported by workflows, activities and the client alike.';
+const coreImportBans = {
+  paths: builtinModules.map((name) => ({ name, message: `'${name}' is a Node built-in. ${CORE}` })),
+  patterns: [
+    { regex: '^node:', message: `Node built-in. ${CORE}` },
+    { regex: '^(undici|pg)(/|$)', message: `I/O. ${CORE}` },
+    { regex: '^@temporalio/', message: `SDK code. ${CORE} Signals, queries and failures belong in workflows/ or activities/.` },
+    { regex: '^\\.\\./', message: `${CORE} It imports only itself (test/import-graph.test.ts checks every layer).` },
+  ],
+};
+
+/** Activities and workflows meet only in core/ (test/import-graph.test.ts checks every layer). */
+const activityImportBans = {
+  patterns: [{ regex: '^(\\.\\./)+workflows(/|$)', message: 'Activities import what they share with workflows from core/, never workflows/.' }],
+};
+
 /** Node globals banned in the sandbox. Date and Math.random need no rule: the SDK makes them deterministic. */
 const workflowGlobalBans = [
   { name: 'process', message: `${SANDBOX} Pass settings in the workflow input instead.` },
@@ -92,8 +109,16 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['workflows/**/*.ts', 'activities/**/*.ts', 'workers/**/*.ts'],
+    files: ['core/**/*.ts', 'workflows/**/*.ts', 'activities/**/*.ts', 'workers/**/*.ts'],
     rules: { 'no-console': 'error' },
+  },
+  {
+    files: ['core/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', coreImportBans], 'no-restricted-globals': ['error', 'process', 'require'] },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', activityImportBans] },
   },
   {
     files: ['workflows/**/*.ts'],

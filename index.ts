@@ -18,14 +18,14 @@ export type {
 } from './activities/tasks/define';
 export { defineAgent } from './activities/tasks/agent';
 export type { AgentDefinition, AgentModelOptions, AgentResult, AgentTask, AgentTool, ToolContext } from './activities/tasks/agent';
-export { experimentSpecSchema, type ExperimentSpec, type ExperimentSpecInput } from './workflows/spec';
-export type { AgentStats, EvaluationResult, ExperimentSummary, RunRecord } from './workflows/records';
+export { experimentSpecSchema, type ExperimentSpec, type ExperimentSpecInput } from './core/spec';
+export type { AgentStats, EvaluationResult, ExperimentSummary, RunRecord } from './core/records';
 export { parseSpec, loadSpecFile, SpecError } from './client/spec-file';
 export { connectClient, startExperiment, getExperimentHandle, queryProgress } from './client/experiments';
-export { connectionConfigFromEnv } from './client/connection-config';
+export { connectionConfigFromEnv } from './connection/config';
 export { llmJudge, createModelClient, defaultModelClient, modelConfigFromEnv, ModelApiError, toActivityFailure } from './activities/model';
 export { withStepScope, type StepScope } from './activities/tasks/step-scope';
 export { useSandboxProvider, workerSandboxProvider } from './activities/sandbox/from-env';
 export { createSandboxProvider, withSandbox, SandboxError, DEFAULT_SANDBOX_LIMITS, WEAK_ISOLATION_WARNING } from './activities/sandbox';
 export type { ProvisionOptions, RunOptions, Sandbox, SandboxLimits, SandboxProvider, RunResult } from './activities/sandbox';
-export { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from './client/codec/data-converter';
+export { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from './connection/codec/data-converter';

@@ -5,68 +5,17 @@
  */
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Example } from '../workflows/records';
+import type { Example } from '../core/records';
 import type { AssistantMessage, ModelClient } from './model/client';
 import { defaultModelClient } from './model/default-client';
 import { toActivityFailure } from './model/errors';
 import type { ChatMessage, ChatTool } from './model/schemas';
+import type { AgentOutputInput, AgentToolInput, AgentToolResult, AgentTurnInput, AgentTurnResult } from '../core/agent-io';
 import { AGENT_DEFAULTS, type AgentDefinition, type ToolContext } from './tasks/agent';
 import { exampleView } from './tasks/example-view';
 import type { TaskRegistry } from './tasks/registry';
 import { scopedUserCode, stepContext, userCode } from './tasks/user-code';
-
-/** The model's message as it goes back into the conversation (tool arguments as JSON text only). */
-export type TranscriptMessage = ChatMessage;
-
-export interface AgentTurnInput {
-  task: string;
-  example: Example;
-  repetition: number;
-  turn: number;
-  /** Everything after the prompt so far. */
-  transcript: TranscriptMessage[];
-  /** Tokens left of the budget: caps this answer's length. */
-  tokensLeft?: number;
-}
-
-export interface AgentTurnResult {
-  message: TranscriptMessage & { role: 'assistant' };
-  finishReason: string | null;
-  promptTokens: number;
-  completionTokens: number;
-  costUsd?: number;
-  model: string;
-  latencyMs: number;
-  attempt: number;
-}
-
-export interface AgentToolInput {
-  task: string;
-  example: Example;
-  repetition: number;
-  turn: number;
-  callId: string;
-  tool: string;
-  /** The model's arguments, as the JSON text it sent. */
-  arguments: string;
-}
-
-export interface AgentToolResult {
-  /** What the model is shown. */
-  content: string;
-  /** The call failed in a way the model should hear about (unknown tool, bad arguments). */
-  error?: string;
-  attempt: number;
-  warnings?: string[];
-}
-
-export interface AgentOutputInput {
-  task: string;
-  example: Example;
-  answer: string;
-  transcript: TranscriptMessage[];
-  turns: number;
-}
+import { FAILURE_TYPES } from '../core/failure-types';
 
 export function createAgentActivities(registry: TaskRegistry) {
   return {
@@ -155,7 +104,7 @@ function openingMessages(agent: AgentDefinition, example: Example): ChatMessage[
   const opening = agent.prompt(exampleView(example));
   const prompt: ChatMessage[] = typeof opening === 'string' ? [{ role: 'user', content: opening }] : opening;
   if (!Array.isArray(prompt) || prompt.length === 0) {
-    throw ApplicationFailure.nonRetryable('the agent prompt must be a string or a non-empty array of messages', 'InvalidPrompt');
+    throw ApplicationFailure.nonRetryable('the agent prompt must be a string or a non-empty array of messages', FAILURE_TYPES.invalidPrompt);
   }
   return agent.system ? [{ role: 'system', content: agent.system }, ...prompt] : prompt;
 }

@@ -4,12 +4,13 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from '../workflows/records';
-import { dryRunCap } from '../workflows/dry-run';
-import type { ExperimentSpec } from '../workflows/spec';
+import type { Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from '../core/records';
+import { dryRunCap } from '../core/dry-run';
+import type { ExperimentSpec } from '../core/spec';
 import { isSampled, planSample, type DatasetSources, type SamplePlan } from './datasets';
 import type { AppendResult, ResultsStore } from './sinks';
 import { InvalidPlanError, type TaskRegistry } from './tasks/registry';
+import { FAILURE_TYPES } from '../core/failure-types';
 
 /** Rows are carried through workflow history; keep one page's result well under the 2 MB payload limit. */
 const MAX_PAGE_BYTES = 1024 * 1024;
@@ -73,7 +74,7 @@ export function createExperimentActivities(deps: ExperimentActivityDeps) {
       try {
         plan = deps.registry.plan(spec, deps.modelTaskQueue ? { modelTaskQueue: deps.modelTaskQueue } : {});
       } catch (err) {
-        if (err instanceof InvalidPlanError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidExperiment');
+        if (err instanceof InvalidPlanError) throw ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.invalidPlan);
         throw err;
       }
       const signal = Context.current().cancellationSignal;
@@ -176,7 +177,7 @@ async function invalidDatasetIsFatal<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if ((err as { retryable?: unknown }).retryable === true) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    throw ApplicationFailure.nonRetryable(`dataset: ${message}`, 'InvalidDataset');
+    throw ApplicationFailure.nonRetryable(`dataset: ${message}`, FAILURE_TYPES.invalidDataset);
   }
 }
 

@@ -1,11 +1,12 @@
 /** Activities of `dxp log`: check the table and the target, then read the table page by page as runs. */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { LogInput, ResultsMapping } from '../workflows/log-contract';
-import type { ResolvedDataset, RunRecord } from '../workflows/records';
-import type { LocalDatasetSpec } from '../workflows/spec';
+import type { LogInput, ResultsMapping } from '../core/log-contract';
+import type { ResolvedDataset, RunRecord } from '../core/records';
+import type { LocalDatasetSpec } from '../core/spec';
 import type { DatasetSources } from './datasets';
 import { mappedColumns, rowToRun } from './results-table';
+import { FAILURE_TYPES } from '../core/failure-types';
 
 type ArizeSource = Extract<ResolvedDataset, { kind: 'arize' }>;
 
@@ -60,13 +61,13 @@ export function createLogActivities(deps: { datasets: DatasetSources }) {
   return {
     async prepareLog({ dataset, file, mapping }: Pick<LogInput, 'dataset' | 'file' | 'mapping'>): Promise<{ source: ArizeSource }> {
       const source = await fatal(() => deps.datasets.resolve(dataset, Context.current().cancellationSignal));
-      if (source.kind !== 'arize') throw ApplicationFailure.nonRetryable('dxp log needs an Arize dataset', 'InvalidLog');
+      if (source.kind !== 'arize') throw ApplicationFailure.nonRetryable('dxp log needs an Arize dataset', FAILURE_TYPES.invalidLog);
       const first = await fatal(() => deps.datasets.open({ kind: 'local', spec: file }).readPage(null, 1));
       const row = first.examples[0]?.row;
-      if (!row) throw ApplicationFailure.nonRetryable(`the results table ${file.path} has no readable rows`, 'InvalidLog');
+      if (!row) throw ApplicationFailure.nonRetryable(`the results table ${file.path} has no readable rows`, FAILURE_TYPES.invalidLog);
       const missing = mappedColumns(mapping).filter((c) => !(c in row));
       if (missing.length) {
-        throw ApplicationFailure.nonRetryable(`the results table has no column(s) ${missing.join(', ')}; it has: ${Object.keys(row).join(', ')}`, 'InvalidLog');
+        throw ApplicationFailure.nonRetryable(`the results table has no column(s) ${missing.join(', ')}; it has: ${Object.keys(row).join(', ')}`, FAILURE_TYPES.invalidLog);
       }
       return { source };
     },
@@ -155,6 +156,6 @@ async function fatal<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if ((err as { retryable?: unknown }).retryable === true) throw err;
-    throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'InvalidLog');
+    throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), FAILURE_TYPES.invalidLog);
   }
 }

@@ -2,8 +2,8 @@
  * One row of a results table (made outside this pipeline) → a RunRecord, by the column mapping
  * of `dxp log`. A row that cannot be mapped is rejected with its reason; the others go on.
  */
-import type { EvaluatorColumns, ResultsMapping } from '../workflows/log-contract';
-import type { EvaluatorOutcome, RunRecord } from '../workflows/records';
+import type { EvaluatorColumns, ResultsMapping } from '../core/log-contract';
+import type { EvaluatorOutcome, RunRecord } from '../core/records';
 
 export type RowOutcome = { run: RunRecord } | { rejected: string };
 

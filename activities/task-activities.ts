@@ -4,11 +4,12 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { EvaluationResult, EvaluatorPlan, Example } from '../workflows/records';
+import type { EvaluationResult, EvaluatorPlan, Example } from '../core/records';
 import { coerceEvaluation } from './tasks/coerce';
 import type { CleanupContext } from './tasks/define';
 import type { TaskRegistry } from './tasks/registry';
 import { scopedUserCode, stepContext, userCode } from './tasks/user-code';
+import { FAILURE_TYPES } from '../core/failure-types';
 
 export interface StepInput {
   task: string;
@@ -33,7 +34,7 @@ export function createTaskActivities(registry: TaskRegistry) {
   return {
     async runTaskStep(input: StepInput): Promise<StepResult> {
       const step = registry.task(input.task).steps.find((s) => s.name === input.step);
-      if (!step) throw ApplicationFailure.nonRetryable(`task '${input.task}' has no step '${input.step}'`, 'InvalidPlan');
+      if (!step) throw ApplicationFailure.nonRetryable(`task '${input.task}' has no step '${input.step}'`, FAILURE_TYPES.invalidPlan);
       const { value, warnings } = await scopedUserCode(step.autoHeartbeat, (scope) => step.run(stepContext(input, scope)));
       return { output: value === undefined ? null : value, attempt: Context.current().info.attempt, ...withWarnings(warnings) };
     },

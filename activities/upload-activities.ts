@@ -4,10 +4,11 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import { ArizeApiError } from './arize/errors';
 import type { ArizeClient } from './arize/types';
 import { ExperimentNameTakenError, uploadRuns, type UploadResult } from './arize/upload';
+import { FAILURE_TYPES } from '../core/failure-types';
 
 export interface UploadActivityInput {
   experimentName: string;
@@ -22,7 +23,7 @@ export interface UploadActivityInput {
 export function createUploadActivities(deps: { arize?: () => ArizeClient }) {
   return {
     async uploadToArize(input: UploadActivityInput): Promise<UploadResult> {
-      if (!deps.arize) throw ApplicationFailure.nonRetryable('uploading to Arize needs ARIZE_API_KEY in the worker environment', 'ArizeNotConfigured');
+      if (!deps.arize) throw ApplicationFailure.nonRetryable('uploading to Arize needs ARIZE_API_KEY in the worker environment', FAILURE_TYPES.arizeNotConfigured);
       const ctx = Context.current();
       const timer = setInterval(() => ctx.heartbeat(), 1_000);
       try {
@@ -44,7 +45,7 @@ export type UploadActivities = ReturnType<typeof createUploadActivities>;
 
 /** Transient Arize errors retry (after Retry-After when given); rejections and name clashes do not. */
 function toFailure(err: unknown): unknown {
-  if (err instanceof ExperimentNameTakenError) return ApplicationFailure.nonRetryable(err.message, 'ExperimentNameTaken');
+  if (err instanceof ExperimentNameTakenError) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.experimentNameTaken);
   if (err instanceof ArizeApiError) {
     return ApplicationFailure.create({
       type: err.retryable ? 'ArizeUnavailable' : 'ArizeRejected',

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { TaskModule } from '../activities/tasks/define';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import type { AgentOptions } from './agent-args';
 import { agentHistories, examplesOf, type AgentHistoryFigures } from './agent-history';
 import { AGENT_TASK } from './agent-task';

@@ -15,8 +15,8 @@ import { parseSpec } from '../client/spec-file';
 import type { TaskModule } from '../activities/tasks/define';
 import { workerSettings, type WorkerSettings } from '../workers/config';
 import { createWorker } from '../workers/create-worker';
-import type { ExperimentSummary, RunRecord } from '../workflows/records';
-import type { ExperimentSpecInput } from '../workflows/spec';
+import type { ExperimentSummary, RunRecord } from '../core/records';
+import type { ExperimentSpecInput } from '../core/spec';
 import { ownCpuSeconds, procCpuSeconds, rssSampler } from './process-stats';
 
 /** CPU seconds used during the experiment (start → result), and the machine's load. */

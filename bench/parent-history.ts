@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { experimentWorkflowId } from '../workflows/experiment-contract';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import { latencyOf, type PipelineExtras } from './figures';
 import { countTypes, eventMs, type HistoryEvent } from './history-events';
 

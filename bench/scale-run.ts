@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { ExperimentSummary } from '../workflows/records';
+import type { ExperimentSummary } from '../core/records';
 import { ownCpuSeconds } from './process-stats';
 import type { TargetKind } from './scale-args';
 import { parentChain, type ChainFigures } from './scale-chain';

@@ -1,7 +1,7 @@
 /** Arize checks and uploads that the CLI runs itself, with ARIZE_* from its own environment. */
 import { ArizeApiError, arizeConfigFromEnv, ArizeConfigError, createArizeClient, type ArizeHttpClient } from '../activities/arize';
 import { OWNER_COLUMN } from '../activities/arize/runs';
-import type { ArizeDatasetSpec } from '../workflows/spec';
+import type { ArizeDatasetSpec } from '../core/spec';
 import { CliError, EXIT } from './cli-context';
 
 export function arizeClientFromEnv(): ArizeHttpClient {

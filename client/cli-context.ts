@@ -1,8 +1,8 @@
 /** What every CLI command shares: exit codes, one client connection per process, clear errors. */
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { dataConverterFromEnv } from './codec/data-converter';
-import { connectionConfigFromEnv, ConfigError, type ConnectionConfig } from './connection-config';
+import { dataConverterFromEnv } from '../connection/codec/data-converter';
+import { connectionConfigFromEnv, ConfigError, type ConnectionConfig } from '../connection/config';
 import { connectClient } from './experiments';
 import { CliError, EXIT } from './exit-codes';
 

@@ -31,7 +31,7 @@ function load<T>(path: string): T {
 }
 
 /** Runs `fn` with a connected Temporal client (loaded on demand). */
-async function connected<T>(fn: (client: import('@temporalio/client').Client, config: import('./connection-config').ConnectionConfig) => Promise<T>): Promise<T> {
+async function connected<T>(fn: (client: import('@temporalio/client').Client, config: import('../connection/config').ConnectionConfig) => Promise<T>): Promise<T> {
   const { withClient } = load<typeof import('./cli-context')>('./cli-context');
   return withClient(fn);
 }

@@ -4,7 +4,7 @@
  * are resolved by checkArizeTarget; a repeat found while reading one fails that row alone.)
  */
 import { openLocalDataset } from '../activities/datasets';
-import type { LocalDatasetSpec } from '../workflows/spec';
+import type { LocalDatasetSpec } from '../core/spec';
 import { CliError, EXIT } from './cli-context';
 
 /** Ids listed in the error before "and N more". */

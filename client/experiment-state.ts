@@ -5,7 +5,7 @@
  */
 import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
 import type { ExperimentProgress } from '../workflows/experiment-contract';
-import type { ExperimentSummary } from '../workflows/records';
+import type { ExperimentSummary } from '../core/records';
 import { queryProgress, type ExperimentHandle } from './experiments';
 
 /** How long a progress query may wait for a worker before we fall back to visibility. */

@@ -7,10 +7,10 @@ import { TypedSearchAttributes, type DataConverter } from '@temporalio/common';
 import type { experiment } from '../workflows/experiment';
 import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TASK_TIMEOUT, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentInput, type ExperimentProgress } from '../workflows/experiment-contract';
 import { EXPERIMENT_NAME, RUN_STATUS } from '../workflows/search-attributes';
-import { isArizeDataset, type DatasetSpec, type ExperimentSpec } from '../workflows/spec';
-import { dryRunCap } from '../workflows/dry-run';
-import { dataConverterFromEnv } from './codec/data-converter';
-import type { ConnectionConfig } from './connection-config';
+import { isArizeDataset, type DatasetSpec, type ExperimentSpec } from '../core/spec';
+import { dryRunCap } from '../core/dry-run';
+import { dataConverterFromEnv } from '../connection/codec/data-converter';
+import type { ConnectionConfig } from '../connection/config';
 
 export type ExperimentHandle = WorkflowHandle<typeof experiment>;
 

@@ -1,5 +1,5 @@
 /** Terminal rendering of progress and results. */
-import type { ExperimentSummary, RunRecord } from '../workflows/records';
+import type { ExperimentSummary, RunRecord } from '../core/records';
 import type { ExperimentState } from './experiment-state';
 
 export function formatDuration(ms: number): string {

@@ -1,5 +1,5 @@
 /** `dxp log` flags → a ResultsMapping, with every mistake named before anything starts. */
-import type { EvaluatorColumns, ResultsMapping } from '../workflows/log-contract';
+import type { EvaluatorColumns, ResultsMapping } from '../core/log-contract';
 
 export interface LogFlags {
   exampleIdCol?: string;

@@ -3,7 +3,7 @@
  * server refuses every start ("no mapping defined for search attribute"). The dev server that
  * `dxp server` runs registers them; any other server needs them once (`dxp server setup`).
  */
-import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/search-attribute-names';
+import { SEARCH_ATTRIBUTE_NAMES } from '../core/search-attribute-names';
 import { CliError, EXIT } from './exit-codes';
 
 /** The slice of Temporal's OperatorService that this needs (Connection and NativeConnection both have it). */

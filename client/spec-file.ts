@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { experimentSpecSchema, isArizeDataset, type ExperimentSpec } from '../workflows/spec';
+import { experimentSpecSchema, isArizeDataset, type ExperimentSpec } from '../core/spec';
 
 export class SpecError extends Error {
   constructor(

@@ -14,7 +14,7 @@ import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import { uploadCommand } from '../client/commands/upload';
 import { checkArizeTarget } from '../client/arize-cli';
-import type { ExperimentSpecInput } from '../workflows/spec';
+import type { ExperimentSpecInput } from '../core/spec';
 import { ArizeFake } from './fakes/arize';
 import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, type RunningWorker } from './helpers/temporal';
 

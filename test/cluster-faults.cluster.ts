@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { summarizeRuns } from '../activities/sinks';
-import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../client/codec/data-converter';
+import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../connection/codec/data-converter';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { ExperimentSummary } from '../workflows/records';
+import type { ExperimentSummary } from '../core/records';
 import { startTestCluster, storedRuns, type TestCluster } from './helpers/cluster';
 import { formsFound } from './helpers/dump-search';
 import {

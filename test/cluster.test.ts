@@ -8,7 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { parse } from 'yaml';
-import type { ExperimentSummary } from '../workflows/records';
+import type { ExperimentSummary } from '../core/records';
 import { runDxp } from './helpers/cli';
 import { startTestCluster, type TestCluster } from './helpers/cluster';
 import { killAllWorkerProcesses, PROJECT_ROOT, startWorkerProcess, type WorkerProcess } from './helpers/processes';

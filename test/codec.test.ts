@@ -1,5 +1,5 @@
 /**
- * Payload encryption (client/codec): the AES-256-GCM codec, its keys from the environment, and
+ * Payload encryption (connection/codec): the AES-256-GCM codec, its keys from the environment, and
  * the codec server of the Temporal UI and CLI over real HTTP. No Temporal server here; the
  * at-rest proof against real databases is test/codec-at-rest.test.ts.
  */
@@ -10,12 +10,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { AesGcmCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../client/codec/aes-gcm-codec';
-import { startCodecServer, type RunningCodecServer } from '../client/codec/codec-server';
-import { codecFromEnv, dataConverterFromEnv } from '../client/codec/data-converter';
-import { failureConverter } from '../client/codec/failure-converter';
-import { codecKeysFromEnv } from '../client/codec/keys';
-import { ConfigError } from '../client/connection-config';
+import { AesGcmCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../connection/codec/aes-gcm-codec';
+import { startCodecServer, type RunningCodecServer } from '../client/codec-server';
+import { codecFromEnv, dataConverterFromEnv } from '../connection/codec/data-converter';
+import { failureConverter } from '../connection/codec/failure-converter';
+import { codecKeysFromEnv } from '../connection/codec/keys';
+import { ConfigError } from '../connection/config';
 import { workerSettings } from '../workers/config';
 import { runDxp } from './helpers/cli';
 import { PROJECT_ROOT, waitFor } from './helpers/processes';

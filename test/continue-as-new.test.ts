@@ -11,7 +11,7 @@ import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import { exampleWorkflowId, experimentWorkflowId } from '../workflows/experiment-contract';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import fixtures, { type LedgerEntry } from './fixtures/tasks';
 import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 

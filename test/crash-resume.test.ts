@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import {
   killAllWorkerProcesses,
   readLedger,

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { openLocalDataset, type DatasetReader } from '../activities/datasets';
-import { localDatasetSchema, type LocalDatasetSpec } from '../workflows/spec';
+import { localDatasetSchema, type LocalDatasetSpec } from '../core/spec';
 import { collect, readAllPages } from './helpers/datasets';
 
 let dir: string;

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isSampled, openLocalDataset, planSample, type DatasetReader, type SamplePlan } from '../activities/datasets';
-import type { Example } from '../workflows/records';
-import { sampleSchema, type LocalDatasetSpec, type SampleSpec } from '../workflows/spec';
+import type { Example } from '../core/records';
+import { sampleSchema, type LocalDatasetSpec, type SampleSpec } from '../core/spec';
 import { collect, readAllPages } from './helpers/datasets';
 
 let dir: string;

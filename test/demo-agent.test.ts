@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DevServer } from '../client/dev-server';
-import { readStoredRuns } from '../client/commands/demo-agent';
-import { startScriptedModel } from '../examples/agent/scripted-model';
-import type { RunRecord } from '../workflows/records';
+import { readStoredRuns } from '../client/demo/agent-demo';
+import { startScriptedModel } from '../client/demo/scripted-model';
+import type { RunRecord } from '../core/records';
 import { runDxp, type CliResult } from './helpers/cli';
 import { PROJECT_ROOT } from './helpers/processes';
 import { startTestServer, tempDir } from './helpers/temporal';

@@ -8,7 +8,7 @@ import { CliError } from '../client/cli-context';
 import { exportCommand, type ExportOptions } from '../client/commands/export';
 import { writeParquet } from '../client/export/write-parquet';
 import { createLocalStore } from '../activities/sinks';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import { ArizeFake } from './fakes/arize';
 
 const ENV_KEYS = ['ARIZE_API_KEY', 'ARIZE_BASE_URL', 'ARIZE_SPACE'] as const;

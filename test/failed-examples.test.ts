@@ -14,7 +14,7 @@ import { parseSpec } from '../client/spec-file';
 import { EXAMPLE_FAILED_TYPE, runRecordOf } from '../workflows/example-contract';
 import { exampleWorkflowId, type ExperimentProgress } from '../workflows/experiment-contract';
 import { progressLine } from '../workflows/progress-details';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 
 let server: DevServer;

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runKey, type RunRecord } from '../workflows/records';
+import { runKey, type RunRecord } from '../core/records';
 import { createLocalStore, MAX_LISTED_FAILURES, summarizeRuns, type ExperimentMeta, type ResultsSink } from '../activities/sinks';
 
 let root: string;

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { logCommand, type LogCommandOptions } from '../client/commands/log';
 import { CliError } from '../client/cli-context';
-import { connectionConfigFromEnv } from '../client/connection-config';
+import { connectionConfigFromEnv } from '../connection/config';
 import type { DevServer } from '../client/dev-server';
 import { ArizeFake } from './fakes/arize';
 import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, type RunningWorker } from './helpers/temporal';

@@ -16,7 +16,7 @@ import type { DevServer } from '../client/dev-server';
 import { parseSpec } from '../client/spec-file';
 import { workerSettings } from '../workers/config';
 import { createWorker } from '../workers/create-worker';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import { LlmFake, type LlmRequestLogEntry } from './fakes/llm';
 import { connectTestClient, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 

@@ -7,9 +7,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStoredRuns } from '../client/commands/demo-agent';
+import { readStoredRuns } from '../client/demo/agent-demo';
 import type { DevServer } from '../client/dev-server';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import { PROJECT_ROOT } from './helpers/processes';
 import { startTestServer, tempDir, writeJsonl } from './helpers/temporal';
 

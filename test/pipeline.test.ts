@@ -5,8 +5,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import type { DevServer } from '../client/dev-server';
-import type { RunRecord } from '../workflows/records';
-import type { ExperimentSpecInput } from '../workflows/spec';
+import type { RunRecord } from '../core/records';
+import type { ExperimentSpecInput } from '../core/spec';
 import fixtures, { type LedgerEntry } from './fixtures/tasks';
 import { connectTestClient, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 

@@ -4,7 +4,7 @@
  * store here has its own pool, as each worker has), across a crash of PostgreSQL, and across
  * workers migrating the same fresh database at once.
  */
-import { runKey, type RunRecord } from '../workflows/records';
+import { runKey, type RunRecord } from '../core/records';
 import { summarizeRuns, type ExperimentMeta, type ResultsStore } from '../activities/sinks';
 import { createPostgresStore, ResultsStoreError } from '../activities/sinks/postgres-store';
 import { SCHEMA_VERSION } from '../activities/sinks/postgres-schema';

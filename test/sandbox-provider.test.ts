@@ -11,7 +11,7 @@ import { defineTasks } from '../activities/tasks/define';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import { connectTestClient, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 
 const NOTE = 'test provider: runs on the weak provider, with a log';

@@ -14,7 +14,7 @@ import { defineTasks } from '../activities/tasks/define';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import { HOSTILE_TREE_PROGRAM } from './helpers/hostile-tree';
 import { connectTestClient, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 

@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { freePort, type DevServer } from '../client/dev-server';
 import { getExperimentHandle, startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { RunRecord } from '../workflows/records';
+import type { RunRecord } from '../core/records';
 import { killAllWorkerProcesses, PROJECT_ROOT, readLedger, sleep, startWorkerProcess, stepKey, stepsInFlight, resultWithin, stopwatch, waitFor } from './helpers/processes';
 import { connectTestClient, startTestServer, tempDir, workflowBundleFile, writeJsonl } from './helpers/temporal';
 

@@ -6,10 +6,10 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { modelConfigFromEnv } from '../activities/model/config';
 import { sandboxModeFromEnv } from '../activities/sandbox/from-env';
-import { codecKeysFromEnv } from '../client/codec/keys';
+import { codecKeysFromEnv } from '../connection/codec/keys';
 import { resultsStoreConfig, type ResultsStoreConfig } from '../activities/sinks/store-config';
 import { DEFAULT_TASK_QUEUE } from '../workflows/experiment-contract';
-import { durationSchema } from '../workflows/spec';
+import { durationSchema } from '../core/spec';
 
 const workerEnvSchema = z.object({
   DXP_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),

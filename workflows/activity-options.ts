@@ -1,7 +1,7 @@
 /** Turns plain activity plans (from the spec and the task registry) into Temporal activity options. */
 import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/workflow';
-import type { ActivityPlan } from './records';
-import type { RetrySpec } from './spec';
+import type { ActivityPlan } from '../core/records';
+import type { RetrySpec } from '../core/spec';
 
 export function toRetryPolicy(retry: RetrySpec): RetryPolicy {
   return {

@@ -5,10 +5,11 @@
  * the completed ones from history and re-runs only the call that was in flight.
  */
 import { isCancellation, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
-import type { AgentActivities, AgentToolResult, AgentTurnResult, TranscriptMessage } from '../activities/agent-activities';
+import type { AgentActivities } from '../activities/agent-activities';
+import type { AgentToolResult, AgentTurnResult, TranscriptMessage } from '../core/agent-io';
 import { toActivityOptions } from './activity-options';
 import { describeFailure, failedAttempts, failureWarnings, warningsOf } from './failures';
-import type { ActivityPlan, AgentPlan, AgentStats, Example, StepTiming, TaskPlan } from './records';
+import type { ActivityPlan, AgentPlan, AgentStats, Example, StepTiming, TaskPlan } from '../core/records';
 import type { TaskOutcome } from './task-steps';
 
 // Options are given per call (executeWithOptions); these only satisfy the proxy's defaults.

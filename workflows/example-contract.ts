@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { defineSignal } from '@temporalio/workflow';
 import type { AgentCarryOver } from './agent-loop';
-import type { Example, RunRecord, TaskPlan } from './records';
+import type { Example, RunRecord, TaskPlan } from '../core/records';
 
 export const EXAMPLE_WORKFLOW_TYPE = 'example';
 

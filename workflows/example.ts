@@ -18,7 +18,7 @@ import { exampleFailure, FAILED_EXAMPLES_PATCH, reportBySignalSignal, type Examp
 import { runFinishedSignal } from './experiment-contract';
 import { describeFailure } from './failures';
 import { runAgent } from './agent-loop';
-import type { AgentStats, EvaluatorOutcome, RunRecord } from './records';
+import type { AgentStats, EvaluatorOutcome, RunRecord } from '../core/records';
 import { RUN_STATUS } from './search-attributes';
 import { runSteps, type TaskOutcome } from './task-steps';
 

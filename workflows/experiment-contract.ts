@@ -3,10 +3,10 @@
  * Shared by the workflow, the client and tests; imports nothing with side effects.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ArizeUploadState, Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from './records';
-import type { ExperimentSpec } from './spec';
-import type { SummaryTally } from './summary-tally';
-import type { SamplePlan } from '../activities/datasets/sampling';
+import type { ArizeUploadState, Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from '../core/records';
+import type { ExperimentSpec } from '../core/spec';
+import type { SummaryTally } from '../core/summary-tally';
+import type { SamplePlan } from '../core/sample-plan';
 
 export const EXPERIMENT_WORKFLOW_TYPE = 'experiment';
 

@@ -10,7 +10,6 @@
  * generation asks its children still running to report by signal to the next one.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
@@ -36,13 +35,13 @@ import { reportBySignalSignal, runRecordOf } from './example-contract';
 import { EXPERIMENT_WORKFLOW_TASK_TIMEOUT, exampleWorkflowId, REPORT_BY_COMPLETION_PATCH, SMALL_GENERATIONS_PATCH } from './experiment-contract';
 import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
 import { progressQuery, runFinishedSignal } from './experiment-contract';
-import { describeFailure } from './failures';
+import { describeFailure, failWorkflowWith } from './failures';
 import { progressLine, renderProgress } from './progress-details';
 import { createResultsFlusher } from './results-flusher';
-import { unrunRecord, type Example, type RunRecord } from './records';
+import { unrunRecord, type Example, type RunRecord } from '../core/records';
 import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
-import { addRun, emptyTally, summaryOf } from './summary-tally';
-import { dryRunCap as dryRunCapOf } from './dry-run';
+import { addRun, emptyTally, summaryOf } from '../core/summary-tally';
+import { dryRunCap as dryRunCapOf } from '../core/dry-run';
 
 /**
  * When a generation continues as new: whichever comes first. Every workflow task that misses the
@@ -134,7 +133,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   });
 
   if (!state) {
-    const prepared = await prepareIo.prepareExperiment({ experimentId, spec, workflowId }).catch(failExperiment);
+    const prepared = await prepareIo.prepareExperiment({ experimentId, spec, workflowId }).catch((err) => failWorkflowWith(err));
     state = {
       plan: prepared.plan,
       source: prepared.source,
@@ -178,7 +177,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   const refill = async (): Promise<void> => {
     const page = await datasetIo
       .readExamples({ source: s.source, cursor: s.cursor, limit: perPage, sample: s.sample })
-      .catch(failExperiment);
+      .catch((err) => failWorkflowWith(err));
     const room = dryRunCap - s.taken;
     const taken = page.examples.slice(0, Math.max(0, room));
     s.taken += taken.length;
@@ -365,17 +364,3 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     return summary;
   }
 }
-
-/** A non-retryable activity failure (bad dataset, unknown task) fails the experiment with its reason. */
-function failExperiment(err: unknown): never {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    throw ApplicationFailure.create({
-      type: err.cause.type ?? 'InvalidExperiment',
-      message: err.cause.message,
-      nonRetryable: true,
-      cause: err,
-    });
-  }
-  throw err;
-}
-

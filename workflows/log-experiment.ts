@@ -2,10 +2,12 @@
  * `logExperiment` workflow: `dxp log` uploads a results table produced elsewhere to an Arize
  * experiment, page by page, through the same exactly-once upload as the experiment workflow.
  */
-import { ActivityFailure, ApplicationFailure, continueAsNew, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { LogActivities } from '../activities/log-activities';
 import { uploadToArize } from './arize-upload';
-import type { LogInput, LogResult, LogState } from './log-contract';
+import { failWorkflowWith } from './failures';
+import { FAILURE_TYPES } from '../core/failure-types';
+import type { LogInput, LogResult, LogState } from '../core/log-contract';
 
 const PAGE_ROWS = 500;
 const MAX_REJECTIONS_LISTED = 20;
@@ -23,7 +25,7 @@ export async function logExperiment(input: LogInput): Promise<LogResult> {
   do {
     setCurrentDetails(`**${name}**: ${state.rows} rows read, ${state.arize.uploaded} runs in Arize, ${state.rejected} rows rejected`);
     if (workflowInfo().continueAsNewSuggested) return await continueAsNew<typeof logExperiment>({ ...input, carried: state });
-    const page = await tableIo.readResultsPage({ file, cursor: state.cursor, limit: PAGE_ROWS, mapping, source: state.source, ownerWorkflowId: owner }).catch(failLog);
+    const page = await tableIo.readResultsPage({ file, cursor: state.cursor, limit: PAGE_ROWS, mapping, source: state.source, ownerWorkflowId: owner }).catch((err) => failWorkflowWith(err, FAILURE_TYPES.logFailed));
     state.rows += page.rows;
     state.rejected += page.rejected.length;
     state.rejections.push(...page.rejected.slice(0, MAX_REJECTIONS_LISTED - state.rejections.length));
@@ -35,7 +37,7 @@ export async function logExperiment(input: LogInput): Promise<LogResult> {
         ...(state.arize.experimentId ? { arizeExperimentId: state.arize.experimentId } : {}),
         runs: page.runs,
         resend: false,
-      }).catch(failLog);
+      }).catch((err) => failWorkflowWith(err, FAILURE_TYPES.logFailed));
       state.arize.experimentId = result.arizeExperimentId;
       state.arize.uploaded += result.appended + result.alreadyStored;
     }
@@ -44,15 +46,7 @@ export async function logExperiment(input: LogInput): Promise<LogResult> {
   return { name, rows: state.rows, rejected: state.rejected, rejections: state.rejections, arize: state.arize };
 
   async function start(): Promise<LogState> {
-    const { source } = await tableIo.prepareLog({ dataset: input.dataset, file, mapping }).catch(failLog);
+    const { source } = await tableIo.prepareLog({ dataset: input.dataset, file, mapping }).catch((err) => failWorkflowWith(err, FAILURE_TYPES.logFailed));
     return { source, cursor: null, arize: { datasetId: source.datasetId, uploaded: 0, notUploaded: 0 }, rows: 0, rejected: 0, rejections: [] };
   }
-}
-
-/** An activity's final failure fails the log with its reason. */
-function failLog(err: unknown): never {
-  if (err instanceof ActivityFailure && err.cause) {
-    throw ApplicationFailure.create({ type: 'LogFailed', message: err.cause.message, nonRetryable: true, cause: err });
-  }
-  throw err;
 }

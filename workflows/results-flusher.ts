@@ -8,7 +8,7 @@ import { ActivityFailure, CancellationScope, isCancellation, log, proxyActivitie
 import type { ExperimentActivities } from '../activities/experiment-activities';
 import { uploadToArize } from './arize-upload';
 import type { CarriedState } from './experiment-contract';
-import type { RunRecord } from './records';
+import type { RunRecord } from '../core/records';
 
 /** At least this often, so results appear while a slow experiment runs. */
 const FLUSH_INTERVAL = '10s';

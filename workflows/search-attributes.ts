@@ -5,7 +5,7 @@
  * (or the command client/search-attributes-check.ts prints) does.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { SEARCH_ATTRIBUTE_NAMES } from './search-attribute-names';
+import { SEARCH_ATTRIBUTE_NAMES } from '../core/search-attribute-names';
 
 const [EXPERIMENT, EXAMPLE, STATUS] = SEARCH_ATTRIBUTE_NAMES;
 export const EXPERIMENT_NAME = defineSearchAttributeKey(EXPERIMENT, SearchAttributeType.KEYWORD);

@@ -6,7 +6,7 @@ import { CancellationScope, isCancellation, log, proxyActivities } from '@tempor
 import type { TaskActivities } from '../activities/task-activities';
 import { toActivityOptions } from './activity-options';
 import { describeFailure, failedAttempts, failureWarnings, warningsOf } from './failures';
-import type { Example, StepTiming, TaskPlan } from './records';
+import type { Example, StepTiming, TaskPlan } from '../core/records';
 
 // Options are given per call (executeWithOptions); these only satisfy the proxy's defaults.
 const activities = proxyActivities<TaskActivities>({ startToCloseTimeout: '1m' });

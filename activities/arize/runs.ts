@@ -3,7 +3,7 @@
  * ...) so the Arize UI shows the same columns as an experiment made with it. Two extra columns
  * make uploads reconcilable: the run key and the workflow that owns the experiment.
  */
-import { runKey, type RunRecord } from '../../workflows/records';
+import { runKey, type RunRecord } from '../../core/records';
 import type { ArizeRunInput } from './types';
 
 /** Column holding `<exampleId>#<repetition>`: what a retried upload checks before appending. */

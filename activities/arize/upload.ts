@@ -3,7 +3,7 @@
  * so a retry reconciles with what the server already holds: an experiment of our name is adopted
  * only if its runs say they are ours, and runs already stored are not appended again.
  */
-import type { RunRecord } from '../../workflows/records';
+import type { RunRecord } from '../../core/records';
 import { chunkRuns } from './chunk';
 import { ArizeApiError } from './errors';
 import { OWNER_COLUMN, RUN_KEY_COLUMN, toArizeRun } from './runs';

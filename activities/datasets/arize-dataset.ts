@@ -1,5 +1,5 @@
 /** Reads an Arize AX dataset version page by page, bound like a local file (Arize's SDK rules). */
-import type { ResolvedDataset } from '../../workflows/records';
+import type { ResolvedDataset } from '../../core/records';
 import type { ArizeClient } from '../arize/types';
 import { bindRow } from './binding';
 import type { DatasetReader } from './reader';

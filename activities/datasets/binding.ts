@@ -3,8 +3,8 @@
  * A row that cannot be bound becomes a malformed `Example` so it fails alone instead of
  * failing the whole experiment.
  */
-import type { BindingSpec } from '../../workflows/spec';
-import type { Example } from '../../workflows/records';
+import type { BindingSpec } from '../../core/spec';
+import type { Example } from '../../core/records';
 import { isPlainObject } from './json';
 
 const DEFAULT_INPUT = ['input', 'attributes.input.value'];

@@ -15,8 +15,8 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
-import type { LocalDatasetSpec } from '../../workflows/spec';
-import type { Example } from '../../workflows/records';
+import type { LocalDatasetSpec } from '../../core/spec';
+import type { Example } from '../../core/records';
 import { bindRow } from './binding';
 import { decodeEnvelope, encodeCursor } from './cursor';
 import type { DatasetPage, DatasetReader } from './reader';

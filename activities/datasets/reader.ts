@@ -1,5 +1,5 @@
 /** What every dataset reader (CSV, JSON, JSONL, Parquet, Arize) offers: pages by cursor, and a full scan. */
-import type { Example } from '../../workflows/records';
+import type { Example } from '../../core/records';
 
 export interface DatasetPage {
   examples: Example[];

@@ -9,17 +9,11 @@
  * stratify on, and a sample should consist of examples that can actually run.
  */
 import { createHash } from 'node:crypto';
-import type { SampleSpec } from '../../workflows/spec';
-import type { Example } from '../../workflows/records';
+import type { SampleSpec } from '../../core/spec';
+import type { Example } from '../../core/records';
+import type { SamplePlan } from '../../core/sample-plan';
 
-export interface SamplePlan {
-  seed: number;
-  stratifyBy?: string;
-  /** stratum value → inclusive hash threshold */
-  thresholds: Record<string, number>;
-  selected: number;
-  total: number;
-}
+export type { SamplePlan } from '../../core/sample-plan';
 
 /** Above every hash (hashes are < 1): keeps a whole stratum. Stays JSON-safe, unlike Infinity. */
 const KEEP_ALL = 1;

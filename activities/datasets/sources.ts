@@ -2,8 +2,8 @@
  * Dataset sources: resolves what a spec names (a local file, an Arize dataset by name) into a
  * fixed source once per experiment, and opens a reader on it for each page.
  */
-import { isArizeDataset, type DatasetSpec } from '../../workflows/spec';
-import type { ResolvedDataset } from '../../workflows/records';
+import { isArizeDataset, type DatasetSpec } from '../../core/spec';
+import type { ResolvedDataset } from '../../core/records';
 import type { ArizeClient } from '../arize/types';
 import { openArizeDataset } from './arize-dataset';
 import { openLocalDataset } from './local-file';

@@ -5,8 +5,8 @@
  * the judge alone, never the task.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { Duration, RetrySpec } from '../../workflows/spec';
-import type { EvaluationResult } from '../../workflows/records';
+import type { Duration, RetrySpec } from '../../core/spec';
+import type { EvaluationResult } from '../../core/records';
 import type { EvaluatorArgs, EvaluatorDefinition } from '../tasks/define';
 import type { AssistantMessage, ChatResult, ModelClient } from './client';
 import { defaultModelClient } from './default-client';

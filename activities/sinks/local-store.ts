@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { runKey, type ExperimentSummary, type RunRecord } from '../../workflows/records';
+import { runKey, type ExperimentSummary, type RunRecord } from '../../core/records';
 import { localStoreId } from './local-store-id';
 import type { AppendResult, ExperimentMeta, ResultsStore } from './results-sink';
 import { createSummaryBuilder } from './summary';

@@ -7,7 +7,7 @@
  * of PostgreSQL mid-batch leaves all of it or none of it, and the retry fills the gap.
  */
 import pg from 'pg';
-import { type ExperimentSummary, type RunRecord } from '../../workflows/records';
+import { type ExperimentSummary, type RunRecord } from '../../core/records';
 import { assertMigrated, migrate, storeId } from './postgres-schema';
 import type { AppendResult, ExperimentMeta, ResultsStore } from './results-sink';
 import { createSummaryBuilder } from './summary';

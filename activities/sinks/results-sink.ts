@@ -2,7 +2,7 @@
  * What every results store implements: the local files (one machine) and PostgreSQL (shared by
  * every worker). Storage-neutral on purpose: no paths, files or SQL appear here.
  */
-import type { ExperimentSummary, RunRecord } from '../../workflows/records';
+import type { ExperimentSummary, RunRecord } from '../../core/records';
 
 export interface ExperimentMeta {
   experimentId: string;

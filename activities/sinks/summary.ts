@@ -1,12 +1,12 @@
 /**
  * Computes an experiment summary from its runs, one run at a time, with the same tally the
- * experiment workflow keeps (workflows/summary-tally.ts). Pure (no I/O), so every sink can feed it
+ * experiment workflow keeps (core/summary-tally.ts). Pure (no I/O), so every sink can feed it
  * from wherever its runs live; a run key seen twice (two processes raced on one batch) counts once.
  */
-import { runKey, type ExperimentSummary, type RunRecord } from '../../workflows/records';
-import { addRun, emptyTally, summaryOf, type SummaryInfo } from '../../workflows/summary-tally';
+import { runKey, type ExperimentSummary, type RunRecord } from '../../core/records';
+import { addRun, emptyTally, summaryOf, type SummaryInfo } from '../../core/summary-tally';
 
-export { MAX_LISTED_FAILURES, type SummaryInfo } from '../../workflows/summary-tally';
+export { MAX_LISTED_FAILURES, type SummaryInfo } from '../../core/summary-tally';
 
 export interface SummaryBuilder {
   add(run: RunRecord): void;

@@ -19,7 +19,7 @@
  */
 import type { ModelClient } from '../model/client';
 import type { ChatMessage } from '../model/schemas';
-import type { Duration, RetrySpec } from '../../workflows/spec';
+import type { Duration, RetrySpec } from '../../core/spec';
 import type { ActivityDefaults, ExampleView, StepContext } from './context';
 
 /** What a tool's `run` gets: the example, the call, and the step helpers (heartbeat, signal, sandbox). */

@@ -1,5 +1,5 @@
 /** Evaluator return values → EvaluationResult, with the coercion rules of Arize's SDK. */
-import type { EvaluationResult } from '../../workflows/records';
+import type { EvaluationResult } from '../../core/records';
 import type { EvaluatorReturn } from './define';
 
 export class InvalidEvaluationError extends Error {

@@ -3,7 +3,7 @@
  * retry options every step, tool and evaluator may set. Shared by the authoring API (define.ts)
  * and the agent API (agent.ts).
  */
-import type { Duration, RetrySpec } from '../../workflows/spec';
+import type { Duration, RetrySpec } from '../../core/spec';
 import type { ProvisionOptions, Sandbox } from '../sandbox/types';
 
 export interface ExampleView {

@@ -3,7 +3,7 @@
  * `dxp worker --tasks <module>` loads a module whose default export (or `tasks`/`evaluators`
  * named exports) is built with `defineTasks`.
  */
-import type { EvaluationResult } from '../../workflows/records';
+import type { EvaluationResult } from '../../core/records';
 import type { SandboxProvider } from '../sandbox/types';
 import type { AgentTask } from './agent';
 import type { ActivityDefaults, CleanupContext, StepContext } from './context';

@@ -1,5 +1,5 @@
 /** The example as user code sees it (no pipeline bookkeeping such as index or malformed). */
-import type { Example } from '../../workflows/records';
+import type { Example } from '../../core/records';
 import type { ExampleView } from './define';
 
 export function exampleView(example: Example): ExampleView {

@@ -2,11 +2,12 @@
  * The worker's registry of tasks and evaluators (built-ins plus the user's module), and the
  * planning that turns a spec into a TaskPlan: the steps and the options of every activity.
  */
-import type { ActivityPlan, AgentPlan, EvaluatorPlan, StepPlan, TaskPlan } from '../../workflows/records';
-import { evaluatorColumn, type ExperimentSpec } from '../../workflows/spec';
+import type { ActivityPlan, AgentPlan, EvaluatorPlan, StepPlan, TaskPlan } from '../../core/records';
+import { evaluatorColumn, type ExperimentSpec } from '../../core/spec';
 import { demoModule } from './builtins';
 import { AGENT_DEFAULTS, isAgentTask, type AgentDefinition, type AgentTask } from './agent';
 import type { ActivityDefaults, EvaluatorDefinition, MultiStepTask, StepDefinition, TaskDefinition, TaskModule } from './define';
+import { FAILURE_TYPES } from '../../core/failure-types';
 
 const DEFAULT_HEARTBEAT = '30s';
 const EVALUATOR_DEFAULTS: ActivityPlan = {
@@ -18,7 +19,7 @@ export const CLEANUP_STEP = 'cleanup';
 export class InvalidPlanError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'InvalidPlanError';
+    this.name = FAILURE_TYPES.invalidPlan;
   }
 }
 

@@ -1,14 +1,14 @@
 /** Runs user code (steps, tools, evaluators) inside an activity and gives its errors a stable shape. */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Example } from '../../workflows/records';
+import type { Example } from '../../core/records';
 import { InvalidEvaluationError } from './coerce';
 import { NonRetryableError, type StepContext } from './define';
 import { exampleView } from './example-view';
-import { InvalidPlanError } from './registry';
 import { withStepScope, type StepScope } from './step-scope';
+import { FAILURE_TYPES } from '../../core/failure-types';
 
-const NON_RETRYABLE = new Set([NonRetryableError.name, InvalidEvaluationError.name, InvalidPlanError.name]);
+const NON_RETRYABLE = new Set([NonRetryableError.name, InvalidEvaluationError.name, FAILURE_TYPES.invalidPlan]);
 
 /**
  * Runs user code and turns what it throws into an ApplicationFailure with a stable type (the

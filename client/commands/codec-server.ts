@@ -3,10 +3,10 @@
  * (DXP_CODEC_KEYS or DXP_CODEC_KEY_FILE, as the workers have them). The token comes from the
  * environment, never a flag: flags show in `ps`.
  */
-import { codecFromEnv } from '../codec/data-converter';
-import { DEFAULT_UI_ORIGINS, startCodecServer } from '../codec/codec-server';
-import { KEY_FILE_VAR, KEYS_VAR } from '../codec/keys';
-import { ConfigError } from '../connection-config';
+import { codecFromEnv } from '../../connection/codec/data-converter';
+import { DEFAULT_UI_ORIGINS, startCodecServer } from '../codec-server';
+import { KEY_FILE_VAR, KEYS_VAR } from '../../connection/codec/keys';
+import { ConfigError } from '../../connection/config';
 import { CliError, EXIT } from '../exit-codes';
 
 export const TOKEN_VAR = 'DXP_CODEC_SERVER_TOKEN';

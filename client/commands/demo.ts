@@ -12,10 +12,10 @@ import { PROJECT_ROOT } from '../temporal-cli';
 import { type DevServer } from '../dev-server';
 import { loadConnectionConfig, withClient } from '../cli-context';
 import { startExperiment } from '../experiments';
-import { workflowUiLink, type ConnectionConfig } from '../connection-config';
+import { workflowUiLink, type ConnectionConfig } from '../../connection/config';
 import { loadSpecFile } from '../spec-file';
 import { defaultDbFile, launchServer } from './server';
-import { AGENT_DEMO_SPEC, AGENT_DEMO_TASK_QUEUE, AGENT_DEMO_TASKS, formatAgentRuns, prepareDemoModel, readStoredRuns } from './demo-agent';
+import { AGENT_DEMO_SPEC, AGENT_DEMO_TASK_QUEUE, AGENT_DEMO_TASKS, formatAgentRuns, prepareDemoModel, readStoredRuns } from '../demo/agent-demo';
 import { printOutcome } from './result';
 import { watchExperiment } from './watch';
 

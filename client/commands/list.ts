@@ -1,7 +1,7 @@
 /** `dxp list`: the experiments on this server, newest first, from the visibility store (no worker needed). */
 import type { Client } from '@temporalio/client';
 import { EXPERIMENT_WORKFLOW_TYPE } from '../../workflows/experiment-contract';
-import type { ConnectionConfig } from '../connection-config';
+import type { ConnectionConfig } from '../../connection/config';
 import { EXIT } from '../exit-codes';
 import { visibilityCounts } from '../experiment-state';
 

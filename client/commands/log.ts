@@ -7,12 +7,12 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Clien
 import { openLocalDataset } from '../../activities/datasets';
 import { mappedColumns } from '../../activities/results-table';
 import type { logExperiment } from '../../workflows/log-experiment';
-import { LOG_WORKFLOW_TYPE, logWorkflowId, type LogResult } from '../../workflows/log-contract';
+import { LOG_WORKFLOW_TYPE, logWorkflowId, type LogResult } from '../../core/log-contract';
 import { DEFAULT_TASK_QUEUE } from '../../workflows/experiment-contract';
-import { localDatasetSchema, type ArizeDatasetSpec, type LocalDatasetSpec } from '../../workflows/spec';
+import { localDatasetSchema, type ArizeDatasetSpec, type LocalDatasetSpec } from '../../core/spec';
 import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
 import { CliError, EXIT } from '../cli-context';
-import { workflowUiLink, type ConnectionConfig } from '../connection-config';
+import { workflowUiLink, type ConnectionConfig } from '../../connection/config';
 import { LogOptionError, mappingFromFlags, type LogFlags } from '../log-options';
 
 export interface LogCommandOptions extends LogFlags {

@@ -2,8 +2,8 @@
 import { dirname } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { createLocalStore, type ResultsStore } from '../../activities/sinks';
-import type { ExperimentSummary, RunRecord } from '../../workflows/records';
-import { workflowUiLink, type ConnectionConfig } from '../connection-config';
+import type { ExperimentSummary, RunRecord } from '../../core/records';
+import { workflowUiLink, type ConnectionConfig } from '../../connection/config';
 import { CliError, EXIT } from '../exit-codes';
 import { getExperimentHandle, type ExperimentHandle } from '../experiments';
 import { formatRunsTable, formatSummary } from '../format';

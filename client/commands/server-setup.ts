@@ -1,7 +1,7 @@
 /** `dxp server setup`: registers dxp's search attributes on a server the user runs (operator API). */
 import type { Client } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/search-attribute-names';
-import type { ConnectionConfig } from '../connection-config';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../core/search-attribute-names';
+import type { ConnectionConfig } from '../../connection/config';
 import { CliError, EXIT } from '../exit-codes';
 import { missingSearchAttributes, registerCommand } from '../search-attributes-check';
 

@@ -5,7 +5,7 @@ import { PortInUseError, startDevServer, type DevServer } from '../dev-server';
 import { startDevServerWithSdkDownload } from '../sdk-download-server';
 import { TemporalCliNotFoundError } from '../temporal-cli';
 import { CliError, EXIT } from '../exit-codes';
-import { recordDevServerUi } from '../dev-server-registry';
+import { recordDevServerUi } from '../../connection/dev-server-registry';
 
 export interface ServerOptions {
   port: number;

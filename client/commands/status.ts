@@ -1,6 +1,6 @@
 /** `dxp status`: state, counts, rate and ETA of one experiment, from the experiment itself. */
 import type { Client } from '@temporalio/client';
-import { workflowUiLink, type ConnectionConfig } from '../connection-config';
+import { workflowUiLink, type ConnectionConfig } from '../../connection/config';
 import { EXIT } from '../exit-codes';
 import { readExperimentState } from '../experiment-state';
 import { getExperimentHandle } from '../experiments';

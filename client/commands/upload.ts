@@ -5,9 +5,9 @@
  */
 import { uploadRuns } from '../../activities/arize/upload';
 import type { ResultsStore } from '../../activities/sinks';
-import type { RunRecord } from '../../workflows/records';
+import type { RunRecord } from '../../core/records';
 import { experimentWorkflowId } from '../../workflows/experiment-contract';
-import { isArizeDataset, type ExperimentSpec } from '../../workflows/spec';
+import { isArizeDataset, type ExperimentSpec } from '../../core/spec';
 import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
 import { CliError, EXIT } from '../cli-context';
 import { configuredStore, withStore } from '../results-store';

@@ -1,6 +1,6 @@
 /** `dxp watch`: a live progress line until the experiment closes, then its final state and result. */
 import type { Client } from '@temporalio/client';
-import type { ConnectionConfig } from '../connection-config';
+import type { ConnectionConfig } from '../../connection/config';
 import { CliError, EXIT } from '../exit-codes';
 import { readExperimentState, type ExperimentState } from '../experiment-state';
 import { getExperimentHandle, type ExperimentHandle } from '../experiments';

@@ -5,7 +5,7 @@
  */
 import { toArizeRun } from '../../activities/arize/runs';
 import type { ResultsStore } from '../../activities/sinks';
-import type { RunRecord } from '../../workflows/records';
+import type { RunRecord } from '../../core/records';
 import type { Row } from './files';
 
 export async function* storedRunRows(store: ResultsStore, experimentId: string, ownerWorkflowId: string): AsyncGenerator<Row> {

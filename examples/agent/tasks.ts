@@ -26,7 +26,7 @@ export default defineTasks({
   tasks: {
     'code-agent': defineAgent({
       system: SYSTEM,
-      // The id line lets the offline scripted model (scripted-model.ts) recognise the problem.
+      // The id line lets the offline scripted model (client/demo/scripted-model.ts) recognise the problem.
       prompt: (ex) => `Problem id: ${ex.id}\n\n${String(ex.input)}`,
       model: { temperature: 0, maxTokens: 2_000 },
       tools: {

@@ -7,7 +7,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPostgresStore } from '../../activities/sinks/postgres-store';
-import type { RunRecord } from '../../workflows/records';
+import type { RunRecord } from '../../core/records';
 import { PROJECT_ROOT } from './processes';
 import { tempDir } from './temporal';
 

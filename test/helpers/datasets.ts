@@ -1,6 +1,6 @@
 /** Reading a dataset reader to the end, as the pipeline does, for the dataset suites. */
 import type { DatasetReader } from '../../activities/datasets';
-import type { Example } from '../../workflows/records';
+import type { Example } from '../../core/records';
 
 export async function collect(iterable: AsyncIterable<Example>): Promise<Example[]> {
   const out: Example[] = [];

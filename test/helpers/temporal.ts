@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { TaskModule } from '../../activities/tasks/define';
-import { FAILURE_CONVERTER_PATH } from '../../client/codec/data-converter';
+import { FAILURE_CONVERTER_PATH } from '../../connection/codec/data-converter';
 import { startDevServer, type DevServer, type DevServerOptions } from '../../client/dev-server';
 import { workerSettings, type WorkerSettings } from '../../workers/config';
 import { createWorker, type DxpWorker } from '../../workers/create-worker';

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_OPENAI_BASE_URL } from '../../activities/model/config';
-import { startScriptedModel } from '../../examples/agent/scripted-model';
-import type { RunRecord } from '../../workflows/records';
+import { startScriptedModel } from './scripted-model';
+import type { RunRecord } from '../../core/records';
 import { PROJECT_ROOT } from '../temporal-cli';
 
 export const AGENT_DEMO_SPEC = join(PROJECT_ROOT, 'examples', 'agent', 'experiment.yaml');

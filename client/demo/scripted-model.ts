@@ -2,7 +2,7 @@
  * The agent demo's offline stand-in for an LLM, used by `dxp demo --agent` when OPENAI_API_KEY is
  * unset: a loopback OpenAI-compatible `POST /v1/chat/completions` server (bearer key, `usage` on
  * every answer). It is not a model and not a test mock: it plays the attempts written in
- * scripted-attempts.json, deterministically, through the same model client, durable agent loop,
+ * examples/agent/scripted-attempts.json, deterministically, through the same model client, durable agent loop,
  * sandboxed tool and evaluator that a real model goes through.
  *
  * Its policy, per request: find the problem id in the first user message (`Problem id: <id>`),
@@ -17,8 +17,10 @@ import { appendFile, readFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { PROJECT_ROOT } from '../temporal-cli';
 
-export const SCRIPTED_ATTEMPTS_FILE = join(__dirname, 'scripted-attempts.json');
+/** The example's data (copied beside the compiled examples in the package's dist/). */
+export const SCRIPTED_ATTEMPTS_FILE = join(PROJECT_ROOT, 'examples', 'agent', 'scripted-attempts.json');
 export const SCRIPTED_MODEL_NAME = 'scripted-coder';
 
 export interface ScriptedModelOptions {

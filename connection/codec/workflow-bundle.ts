@@ -16,6 +16,6 @@ export async function requireEncodedFailures(bundle: WorkflowBundle): Promise<vo
   throw new Error(
     `${which} was built without the encrypting failure converter, so failure messages would be stored in plain text: ` +
       'leave DXP_WORKFLOW_BUNDLE unset (the worker bundles with it), or build the bundle with ' +
-      "bundleWorkflowCode({ workflowsPath, failureConverterPath }) (FAILURE_CONVERTER_PATH of client/codec/data-converter)",
+      "bundleWorkflowCode({ workflowsPath, failureConverterPath }) (FAILURE_CONVERTER_PATH of connection/codec/data-converter)",
   );
 }

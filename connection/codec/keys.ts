@@ -5,7 +5,7 @@
  * encrypted with them are read. Errors name the variable, never a key's bytes.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../connection-config';
+import { ConfigError } from '../config';
 
 export const KEYS_VAR = 'DXP_CODEC_KEYS';
 export const KEY_FILE_VAR = 'DXP_CODEC_KEY_FILE';
