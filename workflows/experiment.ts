@@ -39,8 +39,23 @@ import { describeFailure, failWorkflowWith } from './failures';
 import { progressLine, renderProgress } from './progress-details';
 import { createResultsFlusher } from './results-flusher';
 import { unrunRecord, type Example, type RunRecord } from '../core/records';
+import {
+  allDone,
+  canStart,
+  initialState,
+  markStarted,
+  onArizeBatch,
+  onRunFinished,
+  onRunRejected,
+  pageRows,
+  progressOf,
+  shouldContinueAsNew,
+  startCapacity,
+  take,
+  type GenerationBudget,
+} from './experiment-state';
 import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
-import { addRun, emptyTally, summaryOf } from '../core/summary-tally';
+import { summaryOf } from '../core/summary-tally';
 import { dryRunCap as dryRunCapOf } from '../core/dry-run';
 
 /**
@@ -50,8 +65,8 @@ import { dryRunCap as dryRunCapOf } from '../core/dry-run';
  * stalled at load 11-14): at ~6 parent events and ~5 KB per child, 400 children make ~2,500
  * events and ~2 MB. Experiments started before the patch keep the budget they were recorded with.
  */
-const GENERATION_BUDGET = { children: 400, events: 2_500, bytes: 2 * 1024 * 1024 };
-const GENERATION_BUDGET_BEFORE_PATCH = { children: 1_000, events: Infinity, bytes: 20 * 1024 * 1024 };
+const GENERATION_BUDGET: GenerationBudget = { children: 400, events: 2_500, bytes: 2 * 1024 * 1024 };
+const GENERATION_BUDGET_BEFORE_PATCH: GenerationBudget = { children: 1_000, events: Infinity, bytes: 20 * 1024 * 1024 };
 /** A page's rows go into history once as an activity result and once per child input. */
 const MAX_PAGE_ROWS = 500;
 
@@ -75,7 +90,6 @@ const SINK_OPTIONS = {
 } as const;
 const sinkIo = proxyActivities<ExperimentActivities>(SINK_OPTIONS);
 
-
 /** The next generation keeps the workflow-task timeout the experiment was started with. */
 const nextGeneration = makeContinueAsNewFunc<typeof experiment>({ workflowTaskTimeout: EXPERIMENT_WORKFLOW_TASK_TIMEOUT });
 
@@ -87,105 +101,59 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   const { spec } = input;
   const experimentId = spec.name;
   const workflowId = workflowInfo().workflowId;
+  const workflowStartTime = new Date(workflowInfo().startTime).toISOString();
+  // Undefined only while a new experiment prepares (a continued one carries it in).
   let state: CarriedState | undefined = input.carried;
   let phase: ExperimentProgress['phase'] = state ? 'running' : 'preparing';
+  let firstFailure: RunRecord | undefined;
+  const progress = (): ExperimentProgress => progressOf(state, { experimentId, name: spec.name, phase, workflowStartTime });
+
+  setHandler(progressQuery, progress);
+
+  if (!state) {
+    const prepared = await prepareIo.prepareExperiment({ experimentId, spec, workflowId }).catch((err) => failWorkflowWith(err));
+    state = initialState(prepared, { startedAt: workflowStartTime, uploadToArize: spec.dryRun === false });
+  }
+  const s: CarriedState = state;
+  phase = 'running';
   const results = createResultsFlusher({
     experimentId,
     experimentName: spec.name,
     ownerWorkflowId: workflowId,
     flushEvery: spec.flushEvery,
-    state: () => state as CarriedState,
+    state: s,
+    onArizeBatch: (outcome) => s.arize && onArizeBatch(s.arize, outcome),
     progress: () => progressLine(progress()),
   });
-  let firstFailure: RunRecord | undefined;
 
-  const running = (): number => (state ? Object.keys(state.inFlight).length : 0);
-  const progress = (): ExperimentProgress => ({
-    experimentId,
-    name: spec.name,
-    phase,
-    counts: state?.counts ?? { total: null, started: 0, succeeded: 0, failed: 0, skipped: 0 },
-    running: running(),
-    startedAt: state?.startedAt ?? new Date(workflowInfo().startTime).toISOString(),
-    generation: state?.generation ?? 0,
-  });
-
-  /** Counts a run reported by its child, by signal or by completion, once. */
+  /** Counts a run reported by its child, by signal or by completion, once (the caller checked it is in flight). */
   const accept = (record: RunRecord): void => {
-    if (!state) return;
-    delete state.inFlight[record.workflowId];
-    if (record.error) {
-      state.counts.failed++;
-      firstFailure ??= record;
-    } else {
-      state.counts.succeeded++;
-    }
-    if (state.tally) addRun(state.tally, record);
+    onRunFinished(s, record);
+    if (record.error) firstFailure ??= record;
     results.add(record);
   };
-  setHandler(progressQuery, progress);
+  // Set once the state exists (no await since the carried state came in): a report buffered
+  // before it is delivered here, at the same point of the history.
   setHandler(runFinishedSignal, (record) => {
-    if (!state || !(record.workflowId in state.inFlight)) {
+    if (!(record.workflowId in s.inFlight)) {
       log.warn('ignoring a report from an example not in flight', { workflowId: record.workflowId });
       return;
     }
     accept(record);
   });
 
-  if (!state) {
-    const prepared = await prepareIo.prepareExperiment({ experimentId, spec, workflowId }).catch((err) => failWorkflowWith(err));
-    state = {
-      plan: prepared.plan,
-      source: prepared.source,
-      sample: prepared.sample,
-      cursor: null,
-      exhausted: false,
-      taken: 0,
-      queue: [],
-      inFlight: {},
-      counts: { total: prepared.total, started: 0, succeeded: 0, failed: 0, skipped: 0 },
-      tally: emptyTally(),
-      startedAt: new Date(workflowInfo().startTime).toISOString(),
-      generation: 0,
-      location: prepared.location,
-      ...(prepared.store !== undefined ? { store: prepared.store } : {}),
-      ...(prepared.storeTaskQueue !== undefined ? { storeTaskQueue: prepared.storeTaskQueue } : {}),
-      ...(prepared.source.kind === 'arize' && spec.dryRun === false
-        ? { arize: { datasetId: prepared.source.datasetId, datasetVersionId: prepared.source.versionId, uploaded: 0, notUploaded: 0 } }
-        : {}),
-    };
-  }
-  const s: CarriedState = state;
-  phase = 'running';
-
   const dryRunCap = dryRunCapOf(spec.dryRun);
-  const perPage = Math.max(1, Math.min(MAX_PAGE_ROWS, Math.ceil(Math.max(spec.concurrency * 2, 50) / spec.repetitions)));
+  const perPage = pageRows(spec.concurrency, spec.repetitions, MAX_PAGE_ROWS);
   let startedThisGeneration = 0;
-  const shouldContinueAsNew = (): boolean => {
-    const info = workflowInfo();
-    return (
-      info.continueAsNewSuggested ||
-      info.historySize > budget.bytes ||
-      info.historyLength > budget.events ||
-      startedThisGeneration >= budget.children
-    );
-  };
-  const allDone = (): boolean => s.exhausted && s.queue.length === 0 && running() === 0;
-  const canStart = (): boolean => running() < spec.concurrency && (s.queue.length > 0 || !s.exhausted);
   const stopOnError = (): boolean => spec.exitOnError && firstFailure !== undefined;
+  const done = (): boolean => allDone(s);
+  const slotFree = (): boolean => canStart(s, spec.concurrency);
 
   const refill = async (): Promise<void> => {
     const page = await datasetIo
       .readExamples({ source: s.source, cursor: s.cursor, limit: perPage, sample: s.sample })
       .catch((err) => failWorkflowWith(err));
-    const room = dryRunCap - s.taken;
-    const taken = page.examples.slice(0, Math.max(0, room));
-    s.taken += taken.length;
-    s.cursor = page.nextCursor;
-    s.exhausted = page.nextCursor === null || s.taken >= dryRunCap;
-    for (const ex of taken) {
-      for (let repetition = 1; repetition <= spec.repetitions; repetition++) s.queue.push({ example: ex, repetition });
-    }
+    take(s, page, { cap: dryRunCap, repetitions: spec.repetitions });
   };
 
   // Starts are not awaited: a slot freed by a finished child is refilled in the same workflow
@@ -193,12 +161,11 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   let starting = 0;
   /** Children of this generation that report by their completion (ids). */
   const ownChildren = new Set<string>();
-  const startRun = ({ example: ex, repetition }: QueuedRun): void => {
+  const startRun = (run: QueuedRun): void => {
+    const { example: ex, repetition } = run;
     const childId = exampleWorkflowId(experimentId, ex.id, repetition);
-    s.counts.started++;
     // A second row with the id of one still running: its workflow id is taken, and the first run must stay tracked.
-    if (childId in s.inFlight) return rejectDuplicate(ex, repetition);
-    s.inFlight[childId] = { exampleId: ex.id, repetition };
+    if (!markStarted(s, run, childId)) return rejectDuplicate(run);
     startedThisGeneration++;
     starting++;
     startChild(example, {
@@ -227,7 +194,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
           if (isCancellation(err)) return;
           // The id is taken by an earlier row with the same example id whose run has finished.
           delete s.inFlight[childId];
-          rejectDuplicate(ex, repetition, err);
+          rejectDuplicate(run, err);
         },
       )
       .finally(() => {
@@ -272,32 +239,20 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   };
 
   /** A row whose example id repeats an earlier row's: a failed run of its own; the earlier run is kept. */
-  const rejectDuplicate = (ex: Example, repetition: number, startError?: unknown): void => {
-    const row = ex.index + 1;
+  const rejectDuplicate = (run: QueuedRun, startError?: unknown): void => {
     const taken = startError === undefined || startError instanceof WorkflowExecutionAlreadyStartedError;
-    const record: RunRecord = {
-      ...unrunRecord(
-        { exampleId: ex.id, repetition, workflowId: exampleWorkflowId(experimentId, ex.id, repetition) },
-        taken
-          ? `duplicate example id '${ex.id}': row ${row} repeats the id of an earlier row, whose run is kept`
-          : `row ${row}: could not start its example workflow: ${String(startError)}`,
-      ),
-      duplicateRow: row,
-    };
-    s.counts.failed++;
-    if (taken) s.counts.skipped++;
+    const record = onRunRejected(s, experimentId, run, taken ? undefined : String(startError));
     firstFailure ??= record;
-    if (s.tally) addRun(s.tally, record);
     results.add(record);
-    log.warn('example rejected: its id repeats an earlier row', { exampleId: ex.id, row });
+    log.warn('example rejected: its id repeats an earlier row', { exampleId: run.example.id, row: run.example.index + 1 });
   };
 
   try {
     for (;;) {
       setCurrentDetails(renderProgress(progress()));
       if (stopOnError()) break;
-      if (allDone()) break;
-      if (shouldContinueAsNew()) {
+      if (done()) break;
+      if (shouldContinueAsNew(workflowInfo(), budget, startedThisGeneration)) {
         // Carry over only children known to exist (a start can still fail as a duplicate).
         await condition(() => starting === 0);
         await handOver();
@@ -307,17 +262,16 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
         s.generation++;
         return await nextGeneration({ spec, carried: s });
       }
-      if (canStart()) {
+      if (slotFree()) {
         if (s.queue.length === 0) {
           await refill();
           continue;
         }
-        const capacity = Math.min(spec.concurrency - running(), budget.children - startedThisGeneration);
-        s.queue.splice(0, capacity).forEach(startRun);
+        s.queue.splice(0, startCapacity(s, spec.concurrency, budget, startedThisGeneration)).forEach(startRun);
         continue;
       }
       results.flushIfDue();
-      await condition(() => canStart() || allDone() || stopOnError() || results.due());
+      await condition(() => slotFree() || done() || stopOnError() || results.due());
     }
   } catch (err) {
     if (isCancellation(err)) {

@@ -8,6 +8,7 @@ import { ActivityFailure, CancellationScope, isCancellation, log, proxyActivitie
 import type { ExperimentActivities } from '../activities/experiment-activities';
 import { uploadToArize } from './arize-upload';
 import type { CarriedState } from './experiment-contract';
+import type { ArizeBatchOutcome } from './experiment-state';
 import type { RunRecord } from '../core/records';
 
 /** At least this often, so results appear while a slow experiment runs. */
@@ -39,8 +40,10 @@ export interface FlusherOptions {
   experimentName: string;
   ownerWorkflowId: string;
   flushEvery: number;
-  /** The experiment's state, once prepared (signals can arrive before, on a continued run). */
-  state: () => CarriedState;
+  /** The experiment's state (read only here: where the store is, the Arize upload so far). */
+  state: Readonly<CarriedState>;
+  /** What each batch's upload to Arize came to; the experiment folds it into its state. */
+  onArizeBatch: (outcome: ArizeBatchOutcome) => void;
   /** One line of progress: the label of each store call in the UI's timeline (the experiment's main page). */
   progress?: () => string;
 }
@@ -57,7 +60,7 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
   // The local store first (durable, cheap), then Arize.
   const storeBatch = async (batch: RunRecord[]): Promise<void> => {
     const line = opts.progress?.();
-    const { store, storeTaskQueue } = opts.state();
+    const { store, storeTaskQueue } = opts.state;
     await recordRuns.executeWithOptions(
       {
         ...RECORD_OPTIONS,
@@ -67,11 +70,11 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
       },
       [{ experimentId, runs: batch, ...(store !== undefined ? { store } : {}) }],
     );
-    const s = opts.state();
+    const s = opts.state;
     const arize = s.arize;
     if (!arize || s.source.kind !== 'arize') return;
     if (arize.error) {
-      arize.notUploaded += batch.length;
+      opts.onArizeBatch({ kind: 'skipped', runs: batch.length });
       return;
     }
     try {
@@ -84,14 +87,13 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
         resend: resendUpload,
       });
       resendUpload = false;
-      arize.experimentId = result.arizeExperimentId;
-      arize.uploaded += result.appended + result.alreadyStored;
+      opts.onArizeBatch({ kind: 'uploaded', experimentId: result.arizeExperimentId, runs: result.appended + result.alreadyStored });
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Rejected, or down for longer than the upload's schedule-to-close: keep computing.
-      arize.error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
-      arize.notUploaded += batch.length;
-      log.warn('upload to Arize stopped; runs stay in the results store', { error: arize.error });
+      const error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+      opts.onArizeBatch({ kind: 'failed', error, runs: batch.length });
+      log.warn('upload to Arize stopped; runs stay in the results store', { error });
     }
   };
 
