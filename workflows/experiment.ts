@@ -122,7 +122,9 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     ownerWorkflowId: workflowId,
     flushEvery: spec.flushEvery,
     state: s,
-    onArizeBatch: (outcome) => s.arize && onArizeBatch(s.arize, outcome),
+    onArizeBatch: (outcome) => {
+      if (s.arize) onArizeBatch(s.arize, outcome);
+    },
     progress: () => progressLine(progress()),
   });
 
