@@ -1,13 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import type { DevServer } from '../client/dev-server';
 import type { RunRecord } from '../core/records';
 import type { ExperimentSpecInput } from '../core/spec';
 import fixtures, { type LedgerEntry } from './fixtures/tasks';
+import { waitFor } from './helpers/processes';
 import { connectTestClient, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 
 let server: DevServer;
@@ -182,7 +183,10 @@ test('exitOnError stops the experiment at the first failed example', async () =>
   const dataset = writeJsonl(dir, 'exit.jsonl', rows);
   const spec = parseSpec({ name: 'exit-on-error', dataset: { path: dataset }, task: 'flaky', concurrency: 1, exitOnError: true, retry: { maximumAttempts: 1 }, taskQueue });
   const { handle } = await startExperiment(client, spec, taskQueue);
-  await expect(handle.result()).rejects.toThrow();
+  const failure = await handle.result().catch((e: unknown) => e);
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  expect((failure as WorkflowFailedError).cause).toBeInstanceOf(ApplicationFailure);
+  expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'ExampleFailed', message: expect.stringMatching(/^exitOnError: example 'bad' \(repetition 1\) failed: /) });
   const description = await handle.describe();
   expect(description.status.name).toBe('FAILED');
   expect(storedRuns('exit-on-error').length).toBeLessThan(rows.length);
@@ -204,8 +208,10 @@ test('an unknown task fails the experiment at once with the names the worker kno
   const dataset = writeJsonl(dir, 'unknown.jsonl', [{ id: 'u1' }]);
   const spec = parseSpec({ name: 'unknown-task', dataset: { path: dataset }, task: 'no-such-task', taskQueue });
   const { handle } = await startExperiment(client, spec, taskQueue);
-  await expect(handle.result()).rejects.toThrow();
+  await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
   const err = await handle.result().catch((e: Error & { cause?: Error }) => e);
+  expect((err as { cause?: Error }).cause).toBeInstanceOf(ApplicationFailure);
+  expect((err as { cause?: ApplicationFailure }).cause?.type).toBe('InvalidPlan');
   expect(String((err as { cause?: Error }).cause?.message)).toMatch(/unknown task 'no-such-task'.*demo-calculator/);
 });
 
@@ -214,11 +220,16 @@ test('cancelling an experiment keeps finished runs and stops the rest', async ()
   const dataset = writeJsonl(dir, 'cancel.jsonl', rows);
   const spec = parseSpec({ name: 'cancel', dataset: { path: dataset }, task: 'ledgered', concurrency: 3, flushEvery: 1, taskQueue });
   const { handle } = await startExperiment(client, spec, taskQueue);
-  while (ledger().filter((e) => e.exampleId.startsWith('k') && e.step === 'c' && e.event === 'end').length < 3) {
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const finishedRuns = () => ledger().filter((e) => e.exampleId.startsWith('k') && e.step === 'c' && e.event === 'end').length;
+  await waitFor(() => finishedRuns() >= 3, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+    describe: () => `3 cancel examples to end their last step 'c' in the ledger; ${finishedRuns()} did`,
+  });
   await handle.cancel();
-  await expect(handle.result()).rejects.toThrow();
+  const cancelled = await handle.result().catch((e: unknown) => e);
+  expect(cancelled).toBeInstanceOf(WorkflowFailedError);
+  expect((cancelled as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   expect((await handle.describe()).status.name).toBe('CANCELLED');
   const runs = storedRuns('cancel');
   expect(runs.length).toBeGreaterThanOrEqual(3);
@@ -234,12 +245,12 @@ test('the Temporal UI can find an experiment, its failed examples and its progre
     for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
     return ids.sort();
   };
-  // Visibility is eventually consistent: poll briefly.
-  let failed: string[] = [];
-  for (let i = 0; i < 50 && failed.length === 0; i++) {
-    failed = await list('DxpExperiment = "ui" AND WorkflowType = "example" AND ExecutionStatus = "Failed"');
-    if (failed.length === 0) await new Promise((r) => setTimeout(r, 100));
-  }
+  // Visibility is eventually consistent: wait until the failed example is listed.
+  const failedQuery = 'DxpExperiment = "ui" AND WorkflowType = "example" AND ExecutionStatus = "Failed"';
+  const failed = await waitFor(async () => {
+    const ids = await list(failedQuery);
+    return ids.length > 0 && ids;
+  }, { timeoutMs: 10_000, intervalMs: 100, describe: () => `visibility to list a failed example for: ${failedQuery}` });
   expect(failed).toEqual(['experiment/ui/example/ui-bad/rep/1']);
   expect(await list('DxpExperiment = "ui" AND WorkflowType = "example" AND ExecutionStatus = "Completed"')).toEqual(['experiment/ui/example/ui-ok/rep/1']);
   expect(await list('DxpExperiment = "ui" AND DxpExampleId = "ui-ok"')).toEqual(['experiment/ui/example/ui-ok/rep/1']);
