@@ -20,6 +20,7 @@ import {
   type Sandbox,
   type SandboxProvider,
 } from '../activities/sandbox';
+import { waitFor } from './helpers/processes';
 import { connectProgram, ifIsolated, withLoopLag } from './helpers/sandbox';
 
 const MB = 1024 * 1024;
@@ -73,7 +74,16 @@ describeIsolated('bubblewrap sandbox with hostile code', () => {
     const bomb = sandbox.run(['python3', '-c', 'import os\nwhile True:\n    try: os.fork()\n    except OSError: pass'], {
       limits: { maxProcesses: 32, wallTimeMs: 8_000 },
     });
-    await sleep(300);
+    let bombEnded = false;
+    const ended = () => {
+      bombEnded = true;
+    };
+    bomb.then(ended, ended);
+    const uid = statSync(sandbox.workDir).uid;
+    await waitFor(() => bombEnded || processesOf(uid).length >= 2, {
+      timeoutMs: 5_000,
+      describe: () => `the fork bomb to be forking (2+ processes of uid ${uid}): ${processesOf(uid).join('; ') || 'none'}`,
+    });
     const [other, lag] = await withLoopLag(() => neighbour.run(['sh', '-c', 'echo alive; ls /proc | grep -c "^[0-9]"']));
     const result = await bomb;
     expect(performance.now() - started).toBeLessThan(8_500);
@@ -184,7 +194,7 @@ describeIsolated('bubblewrap sandbox with hostile code', () => {
     expect(result.stdout).toBe('parent-done\n');
     const size = statSync(marker).size;
     expect(size).toBeGreaterThan(0);
-    await sleep(400);
+    await sleep(400); // the point: the marker (appended every 0.1 s while its writer lives) does not grow within 400 ms
     expect(statSync(marker).size).toBe(size);
     expect(processesOf(uid)).toEqual([]);
   }, 10_000);
@@ -193,7 +203,11 @@ describeIsolated('bubblewrap sandbox with hostile code', () => {
     const doomed = await provider.provision();
     const uid = statSync(doomed.workDir).uid;
     const run = doomed.run(['sh', '-c', 'setsid sh -c "while true; do echo x >> /work/m; sleep 0.1; done" & sleep 60']);
-    await sleep(500);
+    const m = join(doomed.workDir, 'm');
+    await waitFor(() => existsSync(m) && statSync(m).size > 0, {
+      timeoutMs: 5_000,
+      describe: () => `the double-forked child to write ${m}; processes of uid ${uid}: ${processesOf(uid).join('; ') || 'none'}`,
+    });
     expect(processesOf(uid).length).toBeGreaterThan(0);
     const started = performance.now();
     await doomed.teardown();
@@ -268,7 +282,11 @@ describeIsolated('bubblewrap sandbox with hostile code', () => {
   test('aborting the signal stops a long run within a second', async () => {
     const controller = new AbortController();
     const run = sandbox.run(['python3', '-c', 'import time\ntime.sleep(60)'], { signal: controller.signal });
-    await sleep(300);
+    const uid = statSync(sandbox.workDir).uid;
+    await waitFor(() => processesOf(uid).some((p) => p.includes('python3')), {
+      timeoutMs: 5_000,
+      describe: () => `python3 to be running as uid ${uid}: ${processesOf(uid).join('; ') || 'none'}`,
+    });
     const aborted = performance.now();
     controller.abort();
     const result = await run;
