@@ -6,16 +6,22 @@ export { defineTasks, NonRetryableError } from './activities/tasks/define';
 export type {
   CleanupContext,
   EvaluatorArgs,
+  EvaluatorContext,
   EvaluatorDefinition,
   EvaluatorFn,
   EvaluatorReturn,
   MultiStepTask,
+  RunContext,
+  ScoredRun,
   SimpleTask,
   StepContext,
   StepDefinition,
   TaskDefinition,
   TaskModule,
 } from './activities/tasks/define';
+export { defineExperiment, type Experiment, type ExperimentDefinition } from './activities/tasks/define-experiment';
+export { contains, exactMatch, jsonParses, regex } from './activities/tasks/evaluator-factories';
+export type { CaseOptions, ContainsOptions, ExactMatchOptions, RegexOptions } from './activities/tasks/evaluator-factories';
 export { defineAgent } from './activities/tasks/agent';
 export type { AgentDefinition, AgentModelOptions, AgentResult, AgentTask, AgentTool, ToolContext } from './activities/tasks/agent';
 export { experimentSpecSchema, type ExperimentSpec, type ExperimentSpecInput } from './core/spec';

@@ -8,7 +8,7 @@ import type { EvaluationResult, EvaluatorPlan, Example } from '../core/records';
 import { coerceEvaluation } from './tasks/coerce';
 import type { CleanupContext } from './tasks/define';
 import type { TaskRegistry } from './tasks/registry';
-import { scopedUserCode, stepContext, userCode } from './tasks/user-code';
+import { evaluatorContext, scopedUserCode, stepContext, userCode } from './tasks/user-code';
 import { FAILURE_TYPES } from '../core/failure-types';
 
 export interface StepInput {
@@ -51,17 +51,10 @@ export function createTaskActivities(registry: TaskRegistry) {
     async runEvaluator(input: EvaluatorInput): Promise<EvaluationResult> {
       const { example, evaluator } = input;
       const def = registry.evaluator(evaluator.use);
-      const value = await userCode(() =>
-        def.evaluate({
-          output: input.output,
-          input: example.input,
-          expected: example.expected,
-          datasetRow: example.row,
-          metadata: example.metadata,
-          params: evaluator.params ?? {},
-          signal: Context.current().cancellationSignal,
-          ...(input.error ? { error: input.error } : {}),
-        }),
+      // The scope of a step: sandboxes torn down at the end, however it ends. A local evaluator
+      // cannot heartbeat; any other heartbeats on a timer once it has a sandbox, so a cancel reaches it.
+      const { value } = await scopedUserCode(!Context.current().info.isLocal, (scope) =>
+        def.evaluate(evaluatorContext({ example, output: input.output, params: evaluator.params ?? {}, ...(input.error ? { error: input.error } : {}) }, scope)),
       );
       return userCode(() => coerceEvaluation(value));
     },

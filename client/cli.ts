@@ -46,18 +46,18 @@ export function buildProgram(): Command {
 
   program
     .command('run <spec>')
-    .description('validate a spec (YAML/JSON) and start the experiment, or attach to the one of that name')
+    .description('validate a spec (YAML/JSON, or a defineExperiment module) and start the experiment, or attach to the one of that name')
     .option('--wait', 'wait for the result; exit non-zero if the experiment fails')
     .option('--watch', 'show live progress, then the result')
     .option('--json', 'print the result as JSON (with --wait/--watch)')
     .option('--task-queue <queue>', 'task queue of the workers (default: spec.taskQueue or dxp-experiments)')
-    .option('--tasks <module>', 'check task and evaluator names against this task module before starting')
+    .option('--tasks <module>', 'check task and evaluator names against this task module before starting (default: the spec, when it is a module)')
     .action(
       withExitCode(async (specPath: string, opts: import('./commands/run').RunOptions) => {
-        const { loadSpecFile } = load<typeof import('./spec-file')>('./spec-file');
+        const { isModuleFile, loadSpecFile } = load<typeof import('./spec-file')>('./spec-file');
         const { checkPlan, runCommand } = load<typeof import('./commands/run')>('./commands/run');
         const spec = loadSpecFile(specPath);
-        checkPlan(spec, opts.tasks ?? process.env.DXP_TASKS);
+        checkPlan(spec, opts.tasks ?? (isModuleFile(specPath) ? specPath : process.env.DXP_TASKS));
         return connected((client, config) => runCommand(client, config, spec, opts));
       }),
     );

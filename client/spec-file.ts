@@ -1,11 +1,13 @@
 /**
- * Reads an experiment spec (YAML or JSON file, or an object) and validates it before anything
- * starts. Errors name every bad field by its path, with the reason.
+ * Reads an experiment spec (YAML or JSON file, a module exporting `defineExperiment(...)`, or an
+ * object) and validates it before anything starts. Errors name every bad field by its path, with the reason.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { isExperiment } from '../activities/tasks/define-experiment';
+import { loadTaskModule } from '../activities/tasks/load-module';
 import { experimentSpecSchema, isArizeDataset, type ExperimentSpec } from '../core/spec';
 
 export class SpecError extends Error {
@@ -28,8 +30,14 @@ export function parseSpec(value: unknown, source = 'spec', baseDir = process.cwd
   return spec;
 }
 
+/** A TypeScript or JavaScript module (a `defineExperiment` one) rather than YAML or JSON. */
+export function isModuleFile(path: string): boolean {
+  return /\.[cm]?[jt]sx?$/i.test(path);
+}
+
 export function loadSpecFile(path: string): ExperimentSpec {
   const full = resolve(path);
+  if (isModuleFile(full)) return loadExperimentModuleSpec(full);
   let text: string;
   try {
     text = readFileSync(full, 'utf8');
@@ -43,6 +51,20 @@ export function loadSpecFile(path: string): ExperimentSpec {
     throw new SpecError(full, [{ path: '', message: `not valid ${/\.json$/i.test(full) ? 'JSON' : 'YAML'}: ${(err as Error).message}` }]);
   }
   return parseSpec(value, full, dirname(full));
+}
+
+/** The spec of a module whose default export is `defineExperiment(...)`; its dataset path is relative to the module. */
+function loadExperimentModuleSpec(full: string): ExperimentSpec {
+  let module: unknown;
+  try {
+    module = loadTaskModule(full);
+  } catch (err) {
+    throw new SpecError(full, [{ path: '', message: `cannot load the module: ${(err as Error).message}` }]);
+  }
+  if (!isExperiment(module)) {
+    throw new SpecError(full, [{ path: '', message: 'the module is a task module, not an experiment: export default defineExperiment({ name, dataset, task, evaluators })' }]);
+  }
+  return parseSpec(module.spec, full, dirname(full));
 }
 
 function describeIssues(error: z.ZodError): { path: string; message: string }[] {

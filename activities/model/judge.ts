@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Duration, RetrySpec } from '../../core/spec';
 import type { EvaluationResult } from '../../core/records';
-import type { EvaluatorArgs, EvaluatorDefinition } from '../tasks/define';
+import { rowOf, type EvaluatorDefinition, type ScoredRun } from '../tasks/define';
 import type { AssistantMessage, ChatResult, ModelClient } from './client';
 import { defaultModelClient } from './default-client';
 import { toActivityFailure } from './errors';
@@ -64,7 +64,7 @@ export interface LlmJudgeOptions {
  *   },
  * });
  */
-export function llmJudge(options: LlmJudgeOptions): EvaluatorDefinition {
+export function llmJudge(options: LlmJudgeOptions): EvaluatorDefinition<ScoredRun> {
   const name = options.name ?? 'llm-judge';
   const rails = checkRails(name, options.rails);
   checkTemplate(name, options.template);
@@ -76,7 +76,7 @@ export function llmJudge(options: LlmJudgeOptions): EvaluatorDefinition {
     return typeof client === 'function' ? client() : client;
   };
 
-  async function evaluate(args: EvaluatorArgs): Promise<EvaluationResult> {
+  async function evaluate(args: ScoredRun): Promise<EvaluationResult> {
     const paramModel = typeof args.params.model === 'string' && args.params.model.trim() !== '' ? args.params.model : undefined;
     const model = paramModel ?? options.model;
     const messages: ChatMessage[] = [
@@ -134,7 +134,7 @@ export function llmJudge(options: LlmJudgeOptions): EvaluatorDefinition {
 }
 
 /** Fills `{{root.path}}` placeholders from the evaluator's arguments; strings as is, other values as JSON, missing ones empty. */
-export function renderTemplate(template: string, args: EvaluatorArgs): string {
+export function renderTemplate(template: string, args: ScoredRun): string {
   const roots: Record<(typeof TEMPLATE_ROOTS)[number], unknown> = {
     input: args.input,
     output: args.output,
@@ -142,7 +142,7 @@ export function renderTemplate(template: string, args: EvaluatorArgs): string {
     metadata: args.metadata,
     error: args.error,
     params: args.params,
-    row: args.datasetRow,
+    row: rowOf(args),
   };
   return template.replace(PLACEHOLDER, (_match, path: string) => {
     const [root, ...rest] = path.split('.');

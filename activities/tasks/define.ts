@@ -6,9 +6,9 @@
 import type { EvaluationResult } from '../../core/records';
 import type { SandboxProvider } from '../sandbox/types';
 import type { AgentTask } from './agent';
-import type { ActivityDefaults, CleanupContext, StepContext } from './context';
+import type { ActivityDefaults, CleanupContext, EvaluatorContext, StepContext } from './context';
 
-export type { ActivityDefaults, CleanupContext, ExampleView, StepContext } from './context';
+export type { ActivityDefaults, CleanupContext, EvaluatorContext, ExampleView, RunContext, StepContext } from './context';
 
 export type StepFn = (ctx: StepContext) => unknown;
 
@@ -42,6 +42,11 @@ export type SimpleTask = (row: Record<string, unknown>, ctx: StepContext) => unk
 /** A function of the row, steps, or an agent (`defineAgent`, see agent.ts). */
 export type TaskDefinition = SimpleTask | MultiStepTask | AgentTask;
 
+/**
+ * @deprecated Use {@link EvaluatorContext}: the same fields and more (`row`, `id`, `attempt`,
+ * `heartbeat`, `sandbox`). Kept for evaluators and tests that build these arguments by hand;
+ * removed in 0.3.
+ */
 export interface EvaluatorArgs {
   /** The task's output. */
   output: unknown;
@@ -57,12 +62,28 @@ export interface EvaluatorArgs {
   signal: AbortSignal;
 }
 
+/**
+ * The part of a run that the built-in evaluators and `llmJudge` read: an {@link EvaluatorContext}
+ * is one, and so is the deprecated {@link EvaluatorArgs}, so they can be called with either.
+ */
+export type ScoredRun = Pick<EvaluatorContext, 'output' | 'input' | 'expected' | 'metadata' | 'error' | 'params' | 'signal'> &
+  ({ row: Record<string, unknown> } | { datasetRow: Record<string, unknown> });
+
+/** The dataset row of a run, by its name now or the deprecated one. */
+export function rowOf(run: ScoredRun): Record<string, unknown> {
+  return 'row' in run ? run.row : run.datasetRow;
+}
+
 /** A score, a label, a boolean, `[score, explanation]`, or a full result. */
 export type EvaluatorReturn = number | string | boolean | [number, string] | EvaluationResult;
-export type EvaluatorFn = (args: EvaluatorArgs) => EvaluatorReturn | Promise<EvaluatorReturn>;
+/**
+ * An evaluator's function. `Ctx` is what it reads: the full context by default; a factory's
+ * evaluator declares the few fields it needs, so it can also be called with just those.
+ */
+export type EvaluatorFn<Ctx = EvaluatorContext> = (ctx: Ctx) => EvaluatorReturn | Promise<EvaluatorReturn>;
 
-export interface EvaluatorDefinition extends Omit<ActivityDefaults, 'heartbeat'> {
-  evaluate: EvaluatorFn;
+export interface EvaluatorDefinition<Ctx = EvaluatorContext> extends Omit<ActivityDefaults, 'heartbeat'> {
+  evaluate: EvaluatorFn<Ctx>;
   /** Runs on the model task queue, under its rate limit (`DXP_MODEL_RATE`); `llmJudge` sets it. */
   usesModel?: boolean;
   /**

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Example } from '../../core/records';
 import { InvalidEvaluationError } from './coerce';
-import { NonRetryableError, type StepContext } from './define';
+import { NonRetryableError, type EvaluatorContext, type RunContext, type StepContext } from './define';
 import { exampleView } from './example-view';
 import { withStepScope, type StepScope } from './step-scope';
 import { FAILURE_TYPES } from '../../core/failure-types';
@@ -40,19 +40,37 @@ export async function scopedUserCode<T>(
   return withStepScope({ autoHeartbeat: autoHeartbeat ?? true }, (scope) => userCode(() => fn(scope), () => scope.warnings));
 }
 
-/** The context of a step (or a tool call): the example, the attempt, and the scope's heartbeat and sandboxes. */
-export function stepContext(input: { example: Example; repetition: number; outputs: Record<string, unknown> }, scope: StepScope): StepContext {
+/** What every piece of user code gets: the example's fields, the attempt, and the scope's heartbeat and sandboxes. */
+export function runContext(example: Example, scope: StepScope): RunContext {
   const activity = Context.current();
-  const view = exampleView(input.example);
+  const view = exampleView(example);
   return {
     ...view,
     example: view,
-    repetition: input.repetition,
-    outputs: input.outputs,
     attempt: activity.info.attempt,
     resumeFrom: scope.resumeFrom,
-    heartbeat: (details?: unknown) => scope.heartbeat(details),
+    // A local activity cannot heartbeat: its liveness is the workflow task's.
+    heartbeat: activity.info.isLocal ? () => undefined : (details?: unknown) => scope.heartbeat(details),
     signal: activity.cancellationSignal,
     sandbox: (opts) => scope.sandbox(opts),
+  };
+}
+
+/** The context of a step (or a tool call): the run's context, the repetition and the earlier steps' outputs. */
+export function stepContext(input: { example: Example; repetition: number; outputs: Record<string, unknown> }, scope: StepScope): StepContext {
+  return { ...runContext(input.example, scope), repetition: input.repetition, outputs: input.outputs };
+}
+
+/** The context of an evaluator: the run's context and what it scores. */
+export function evaluatorContext(
+  input: { example: Example; output: unknown; error?: string; params: Record<string, unknown> },
+  scope: StepScope,
+): EvaluatorContext {
+  return {
+    ...runContext(input.example, scope),
+    output: input.output,
+    params: input.params,
+    datasetRow: input.example.row,
+    ...(input.error ? { error: input.error } : {}),
   };
 }
