@@ -12,7 +12,7 @@ import { freePort, type DevServer } from '../client/dev-server';
 import { getExperimentHandle, startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import type { RunRecord } from '../core/records';
-import { killAllWorkerProcesses, PROJECT_ROOT, readLedger, sleep, startWorkerProcess, stepKey, stepsInFlight, resultWithin, stopwatch, waitFor } from './helpers/processes';
+import { killAllWorkerProcesses, PROJECT_ROOT, readLedger, startWorkerProcess, stepKey, stepsInFlight, resultWithin, stopwatch, waitFor } from './helpers/processes';
 import { connectTestClient, startTestServer, tempDir, workflowBundleFile, writeJsonl } from './helpers/temporal';
 
 const EXAMPLES = 40;
@@ -101,8 +101,13 @@ test('the server is killed and restarted mid-experiment: the worker reconnects a
   const cut = stepsInFlight(readLedger(ledger));
   lap(`server SIGKILLed with ${ends()}/${EXAMPLES * STEPS.length} step ends in the ledger, ${cut.length} step(s) running`);
 
-  // Longer than a watch poll's 5 s deadline, so `dxp watch` sees the server gone, not just slow.
-  await sleep(7_000);
+  // Down until `dxp watch` has seen the server gone (its unreachable line), not just slow.
+  await waitFor(() => /Temporal unreachable, reconnecting/.test(watcher.output()), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    describe: () => `dxp watch to print "Temporal unreachable, reconnecting" after the server kill; it printed:\n${watcher.output()}`,
+  });
+  lap(`dxp watch saw the server gone ${Date.now() - killedAt} ms after the kill`);
   expect(worker.isRunning()).toBe(true);
   const restartedAt = Date.now();
   const second = await startTestServer({ port, dbFile });
