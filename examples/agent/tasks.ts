@@ -4,7 +4,7 @@
  * tests, run in a sandbox) and answers with its final code; and an evaluator that runs that code
  * against the row's hidden tests, which never reach the model.
  */
-import { defineAgent, defineTasks, NonRetryableError, withSandbox, workerSandboxProvider } from '../../index';
+import { defineAgent, defineTasks, NonRetryableError } from '../../index';
 import { PYTHON_LIMITS, readTests, runPythonTests } from './python-tests';
 
 const SYSTEM = [
@@ -63,24 +63,21 @@ export default defineTasks({
   evaluators: {
     'hidden-tests': {
       timeout: '1m',
-      evaluate: async ({ output, error, datasetRow, signal }) => {
+      evaluate: async ({ output, error, row, signal, sandbox }) => {
         const code = (output as Partial<CodeAgentOutput> | null)?.code;
         if (typeof code !== 'string' || code.trim() === '') {
           const why = error ? `the agent gave no final code: ${error}` : 'the final answer has no ```python block';
           return { score: 0, label: 'fail', explanation: why };
         }
-        const tests = readTests(datasetRow, 'hidden_tests');
-        // Evaluators have no ctx.sandbox(): the worker's provider (DXP_SANDBOX), like the tool's.
-        const { run, isolation } = await withSandbox(
-          await workerSandboxProvider(),
-          async (sandbox) => ({ run: await runPythonTests(sandbox, code, tests, signal), isolation: sandbox.isolation }),
-          { limits: PYTHON_LIMITS },
-        );
+        const tests = readTests(row, 'hidden_tests');
+        // The worker's provider (DXP_SANDBOX), like the tool's; torn down when the evaluator ends.
+        const box = await sandbox({ limits: PYTHON_LIMITS });
+        const run = await runPythonTests(box, code, tests, signal);
         return {
           score: run.passed / run.total,
           label: run.allPassed ? 'pass' : 'fail',
           explanation: run.allPassed ? `all ${run.total} hidden tests passed` : `${run.summary}; first failure: ${run.firstFailure}`,
-          metadata: { passed: run.passed, total: run.total, isolation },
+          metadata: { passed: run.passed, total: run.total, isolation: box.isolation },
         };
       },
     },
