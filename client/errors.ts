@@ -2,6 +2,7 @@
  * Any error that reached the top of `dxp` as one line and an exit code. Errors are told apart by
  * name, so this module loads no SDK: `dxp --help` must not pay for the Temporal client.
  */
+import { connectionConfigFromEnv } from '../connection/config';
 import { EXIT } from './exit-codes';
 import { missingSearchAttributesMessage } from './search-attributes-check';
 
@@ -24,7 +25,7 @@ export function oneLineError(err: unknown): { message: string; exitCode: number 
   }
   const text = `${e.message} ${e.cause instanceof Error ? e.cause.message : ''}`;
   if (/search attribute/i.test(text) && /DxpExperiment|DxpExampleId|DxpStatus|no mapping defined/i.test(text)) {
-    return { message: `dxp: ${missingSearchAttributesMessage()}`, exitCode: EXIT.badInput };
+    return { message: `dxp: ${missingSearchAttributesMessage(configuredNamespace())}`, exitCode: EXIT.badInput };
   }
   const code = grpcCode(e);
   if (code === GRPC.UNAVAILABLE || code === GRPC.DEADLINE_EXCEEDED) return { message: `dxp: Temporal unreachable: ${firstLine(text)}`, exitCode: EXIT.unreachable };
@@ -40,4 +41,13 @@ function grpcCode(e: { code?: unknown; cause?: unknown }): number | undefined {
 
 function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
+}
+
+/** The namespace the connection settings name (a profile's too), for messages; the default when they cannot be read. */
+function configuredNamespace(): string | undefined {
+  try {
+    return connectionConfigFromEnv().namespace;
+  } catch {
+    return undefined;
+  }
 }
