@@ -315,9 +315,9 @@ describe('faults', () => {
     const path = `/v2/experiments/${enc(experiment.id)}/runs`;
     const body = { experiment_runs: [{ example_id: exampleId, output: 'x' }] };
     fake.fault('POST /v2/experiments/:id/runs', { kind: 'reset' }, { kind: 'commit-then-drop' }, { kind: 'commit-then-500' });
-    await expect(api('POST', path, body)).rejects.toThrow();
+    await expect(api('POST', path, body)).rejects.toMatchObject({ name: 'TypeError', message: 'fetch failed' });
     expect(fake.runs(experiment.id)).toHaveLength(1);
-    await expect(api('POST', path, body)).rejects.toThrow();
+    await expect(api('POST', path, body)).rejects.toMatchObject({ name: 'TypeError', message: 'fetch failed' });
     expect(fake.runs(experiment.id)).toHaveLength(2);
     const third = await api('POST', path, body);
     expect(third.status).toBe(500);

@@ -294,7 +294,7 @@ describe('local store identity', () => {
   test('it follows the folder: the same for every store on it, another for another folder, and reading runs makes none', async () => {
     const a = createLocalStore(root);
     expect(await storedKeysOrNone(a)).toBe('not open');
-    await expect(fs.access(path.join(root, 'experiments', '.store-id'))).rejects.toThrow();
+    await expect(fs.access(path.join(root, 'experiments', '.store-id'))).rejects.toMatchObject({ code: 'ENOENT' });
     const id = a.identity;
     expect(id).toMatch(/^local:[0-9a-f-]{36}$/);
     expect(createLocalStore(root).identity).toBe(id);

@@ -201,6 +201,6 @@ test('a dxp worker starts and stops both of its SDK workers; one that cannot be 
   // The model worker is built first; when the main one fails, it must let go of the connection.
   const connection = await NativeConnection.connect({ address: server.address });
   const settings = { ...workerSettings({ dataDir: join(dir, 'store'), taskQueue: 'model-queue-broken' }, {}), workflowBundlePath: join(dir, 'missing.js') };
-  await expect(createWorker({ connection, namespace: server.namespace, settings, env: {} })).rejects.toThrow();
+  await expect(createWorker({ connection, namespace: server.namespace, settings, env: {} })).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringContaining('missing.js') });
   await expect(connection.close()).resolves.toBeUndefined();
 }, 30_000);
