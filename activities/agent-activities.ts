@@ -16,6 +16,7 @@ import { exampleView } from './tasks/example-view';
 import type { TaskRegistry } from './tasks/registry';
 import { scopedUserCode, stepContext, userCode } from './tasks/user-code';
 import { FAILURE_TYPES } from '../core/failure-types';
+import { heartbeatEvery } from './shared/heartbeat';
 
 export function createAgentActivities(registry: TaskRegistry) {
   return {
@@ -27,7 +28,7 @@ export function createAgentActivities(registry: TaskRegistry) {
       const tools = toolSpecs(agent);
       const maxTokens = capTokens(agent.model?.maxTokens, input.tokensLeft);
       // A model call can take minutes: heartbeat so a dead worker is noticed within the heartbeat timeout.
-      const beat = setInterval(() => ctx.heartbeat({ turn: input.turn }), 1_000);
+      const beat = heartbeatEvery(1_000, () => ({ turn: input.turn }), ctx);
       try {
         const result = await client.chat(
           {
@@ -52,7 +53,7 @@ export function createAgentActivities(registry: TaskRegistry) {
       } catch (err) {
         throw toActivityFailure(err);
       } finally {
-        clearInterval(beat);
+        beat.stop();
       }
     },
 

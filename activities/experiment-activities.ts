@@ -11,6 +11,7 @@ import { isSampled, planSample, type DatasetSources, type SamplePlan } from './d
 import type { AppendResult, ResultsStore } from './sinks';
 import { InvalidPlanError, type TaskRegistry } from './tasks/registry';
 import { FAILURE_TYPES } from '../core/failure-types';
+import { whileHeartbeating } from './shared/heartbeat';
 
 /** Rows are carried through workflow history; keep one page's result well under the 2 MB payload limit. */
 const MAX_PAGE_BYTES = 1024 * 1024;
@@ -178,17 +179,6 @@ async function invalidDatasetIsFatal<T>(fn: () => Promise<T>): Promise<T> {
     if ((err as { retryable?: unknown }).retryable === true) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw ApplicationFailure.nonRetryable(`dataset: ${message}`, FAILURE_TYPES.invalidDataset);
-  }
-}
-
-/** Heartbeats every second while `fn` runs, so the workflow's short heartbeat timeout spots a dead worker. */
-async function whileHeartbeating<T>(fn: () => Promise<T>): Promise<T> {
-  const ctx = Context.current();
-  const timer = setInterval(() => ctx.heartbeat(), 1_000);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
   }
 }
 

@@ -9,6 +9,7 @@ import { ArizeApiError } from './arize/errors';
 import type { ArizeClient } from './arize/types';
 import { ExperimentNameTakenError, uploadRuns, type UploadResult } from './arize/upload';
 import { FAILURE_TYPES } from '../core/failure-types';
+import { heartbeatEvery } from './shared/heartbeat';
 
 export interface UploadActivityInput {
   experimentName: string;
@@ -25,7 +26,7 @@ export function createUploadActivities(deps: { arize?: () => ArizeClient }) {
     async uploadToArize(input: UploadActivityInput): Promise<UploadResult> {
       if (!deps.arize) throw ApplicationFailure.nonRetryable('uploading to Arize needs ARIZE_API_KEY in the worker environment', FAILURE_TYPES.arizeNotConfigured);
       const ctx = Context.current();
-      const timer = setInterval(() => ctx.heartbeat(), 1_000);
+      const beat = heartbeatEvery(1_000, undefined, ctx);
       try {
         return await uploadRuns(
           deps.arize(),
@@ -35,7 +36,7 @@ export function createUploadActivities(deps: { arize?: () => ArizeClient }) {
       } catch (err) {
         throw toFailure(err);
       } finally {
-        clearInterval(timer);
+        beat.stop();
       }
     },
   };

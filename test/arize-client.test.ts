@@ -13,7 +13,7 @@ import {
   type ArizeHttpClient,
   type ArizeRunInput,
 } from '../activities/arize';
-import { parseRetryAfter } from '../activities/arize/http';
+import { parseRetryAfter } from '../activities/shared/http-transport';
 import { backoffMs, RETRY_CAP_MS } from '../activities/arize/retry';
 import type * as schemas from '../activities/arize/schemas';
 import { ArizeFake, type SeededDataset } from './fakes/arize';
@@ -281,12 +281,12 @@ describe('retries', () => {
     expect([0, 1, 2].map((n) => backoffMs(n, () => 0))).toEqual([125, 250, 500]);
     expect([0, 1, 2].map((n) => backoffMs(n, () => 1))).toEqual([250, 500, 1000]);
     expect(backoffMs(20, () => 1)).toBe(RETRY_CAP_MS);
-    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter({ 'retry-after': '3' })).toBe(3000);
     const now = Date.parse('2025-01-01T00:00:00Z');
-    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:05 GMT', now)).toBe(5000);
-    expect(parseRetryAfter('Tue, 31 Dec 2024 00:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter({ 'retry-after': 'Wed, 01 Jan 2025 00:00:05 GMT' }, now)).toBe(5000);
+    expect(parseRetryAfter({ 'retry-after': 'Tue, 31 Dec 2024 00:00:00 GMT' }, now)).toBe(0);
+    expect(parseRetryAfter({ 'retry-after': 'soon' })).toBeUndefined();
+    expect(parseRetryAfter({})).toBeUndefined();
   });
 });
 

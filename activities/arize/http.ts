@@ -1,13 +1,24 @@
 /**
- * One HTTP exchange with Arize over undici: auth, an overall deadline, the caller's AbortSignal,
- * problem+json errors and zod validation of the response body. Retries live in retry.ts.
+ * One HTTP exchange with Arize: auth, problem+json errors and zod validation of the response body,
+ * over the shared transport (../shared/http-transport.ts: the Pool, the deadline, the caller's
+ * AbortSignal, network errors, Retry-After). Retries live in retry.ts.
  */
 import { STATUS_CODES } from 'node:http';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { ARIZE_ERROR_CODES, ArizeApiError, isRetryableStatus } from './errors';
 import { problemSchema } from './schemas';
-import { deadline } from '../shared/deadline';
+import {
+  bodyExcerpt,
+  exchange,
+  networkErrorInit,
+  ownDispatcher,
+  parseJsonAs,
+  parseJsonBody,
+  parseRetryAfter,
+  redactor,
+  type HttpResponse,
+} from '../shared/http-transport';
 
 /** Settings for {@link createHttp}. */
 export interface HttpOptions {
@@ -35,67 +46,40 @@ export interface Http {
   close(): Promise<void>;
 }
 
-/** undici error codes that are programming errors, not a flaky network: never retried. */
-const NOT_TRANSIENT = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_RETURN_VALUE', 'ERR_INVALID_URL']);
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-const MAX_DETAIL_CHARS = 500;
-
-/** Creates the transport, with one keep-alive undici Pool for the base URL's origin unless a dispatcher is given. */
+/** Creates the transport, with one keep-alive undici Pool (16 connections) for the base URL's origin unless a dispatcher is given. */
 export function createHttp(options: HttpOptions): Http {
   const base = new URL(options.baseUrl);
   const origin = base.origin;
   const prefix = base.pathname.replace(/\/+$/, '');
   const { apiKey, timeoutMs } = options;
-  const pool = options.dispatcher
-    ? undefined
-    : new Pool(origin, { connections: 16, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const dispatcher: Dispatcher = options.dispatcher ?? (pool as Pool);
-  const redact = (text: string): string => (apiKey === '' ? text : text.split(apiKey).join('[redacted]'));
+  const transport = ownDispatcher(origin, { dispatcher: options.dispatcher, connections: 16, timeoutMs });
+  const redact = redactor(apiKey);
 
   async function send<S extends z.ZodType>(request: HttpRequest<S>): Promise<z.output<S>> {
     const endpoint = `${request.method} ${request.path}`;
-    const callerSignal = request.signal;
-    const limit = deadline(timeoutMs, callerSignal);
-    try {
-      let response: { status: number; headers: Record<string, string | string[] | undefined>; text: string };
-      try {
-        const res = await dispatcher.request({
-          origin,
-          path: prefix + request.path + queryString(request.query),
-          method: request.method,
-          headers: {
-            authorization: `Bearer ${apiKey}`,
-            accept: 'application/json, application/problem+json',
-            'user-agent': 'dxp-arize-client',
-            ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: request.body === undefined ? null : JSON.stringify(request.body),
-          signal: limit.signal,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-        response = { status: res.statusCode, headers: res.headers, text: await res.body.text() };
-      } catch (err) {
-        callerSignal?.throwIfAborted();
-        throw networkError(endpoint, err, limit.timedOut(), timeoutMs, redact);
-      }
-      if (response.status < 200 || response.status >= 300) throw statusError(endpoint, response, redact);
-      return parseBody(endpoint, response.status, response.text, request.schema);
-    } finally {
-      limit.dispose();
-    }
+    const response = await exchange(
+      transport.dispatcher,
+      {
+        origin,
+        path: prefix + request.path + queryString(request.query),
+        method: request.method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          accept: 'application/json, application/problem+json',
+          'user-agent': 'dxp-arize-client',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: request.body === undefined ? null : JSON.stringify(request.body),
+      },
+      { timeoutMs, signal: request.signal, networkError: (err, timedOut) => networkError(endpoint, err, timedOut, timeoutMs, redact) },
+    );
+    if (response.status < 200 || response.status >= 300) throw statusError(endpoint, response, redact);
+    const body = parseJsonBody<z.output<S>>(request.schema, response.text);
+    if (!body.ok) throw invalidResponse(endpoint, response.status, body.detail);
+    return body.data;
   }
 
-  return { send, close: async () => pool?.close() };
-}
-
-/** Milliseconds to wait from a `Retry-After` header: delta-seconds or an HTTP-date. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (!raw) return undefined;
-  if (/^\d+$/.test(raw)) return Number(raw) * 1000;
-  const at = Date.parse(raw);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return { send, close: () => transport.close() };
 }
 
 function queryString(query: HttpRequest<z.ZodType>['query']): string {
@@ -107,39 +91,15 @@ function queryString(query: HttpRequest<z.ZodType>['query']): string {
   return text === '' ? '' : `?${text}`;
 }
 
-function networkError(endpoint: string, err: unknown, timedOut: boolean, timeoutMs: number, redact: (s: string) => string) {
-  const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
-  const message = redact(err instanceof Error ? err.message : String(err));
-  if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
-    return new ArizeApiError({
-      status: 0,
-      title: 'Request timed out',
-      detail: `no complete response within ${timeoutMs} ms`,
-      errorCode: ARIZE_ERROR_CODES.timeout,
-      endpoint,
-      retryable: true,
-      cause: err,
-    });
-  }
-  return new ArizeApiError({
-    status: 0,
-    title: 'Network error',
-    detail: code ? `${code}: ${message}` : message,
-    errorCode: ARIZE_ERROR_CODES.network,
-    endpoint,
-    retryable: code !== undefined && !NOT_TRANSIENT.has(code),
-    cause: err,
-  });
+/** A request with no response: a timeout or a transient network error is retried; a programming error, or an error without a code, is not. */
+function networkError(endpoint: string, err: unknown, timedOut: boolean, timeoutMs: number, redact: (s: string) => string): ArizeApiError {
+  const { kind, ...init } = networkErrorInit(err, { endpoint, timedOut, timeoutMs, redact, withoutCode: 'fatal' });
+  return new ArizeApiError({ ...init, errorCode: kind === 'timeout' ? ARIZE_ERROR_CODES.timeout : ARIZE_ERROR_CODES.network });
 }
 
-function statusError(
-  endpoint: string,
-  response: { status: number; headers: Record<string, string | string[] | undefined>; text: string },
-  redact: (s: string) => string,
-): ArizeApiError {
-  const problem = parseProblem(response.text);
-  const fallbackDetail = problem ? undefined : response.text.trim().slice(0, MAX_DETAIL_CHARS) || undefined;
-  const detail = problem?.detail ?? fallbackDetail;
+function statusError(endpoint: string, response: HttpResponse, redact: (s: string) => string): ArizeApiError {
+  const problem = parseJsonAs(problemSchema, response.text);
+  const detail = problem ? problem.detail : bodyExcerpt(response.text);
   return new ArizeApiError({
     status: response.status,
     title: redact(problem?.title ?? STATUS_CODES[response.status] ?? 'HTTP error'),
@@ -147,32 +107,8 @@ function statusError(
     errorCode: problem?.error_code,
     endpoint,
     retryable: isRetryableStatus(response.status),
-    retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+    retryAfterMs: parseRetryAfter(response.headers),
   });
-}
-
-function parseProblem(text: string) {
-  try {
-    const parsed = problemSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseBody<S extends z.ZodType>(endpoint: string, status: number, text: string, schema: S): z.output<S> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw invalidResponse(endpoint, status, `the body is not JSON (${text.length} characters)`);
-  }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`);
-  throw invalidResponse(endpoint, status, issues.join('; '));
 }
 
 /** A 2xx whose body breaks the contract: not retried, since the same request gets the same answer. */

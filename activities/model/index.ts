@@ -1,10 +1,8 @@
 /** Model calls (an OpenAI-compatible chat-completions client) and LLM-as-judge evaluators. */
 export {
-  costOf,
   createModelClient,
   DEFAULT_MODEL_CONNECTIONS,
   DEFAULT_MODEL_TIMEOUT_MS,
-  parseRetryAfter,
   type AssistantMessage,
   type ChatCallOptions,
   type ChatResult,
@@ -13,6 +11,8 @@ export {
   type ModelClientOptions,
   type ToolCall,
 } from './client';
+export { costOf } from './cost';
+export { parseRetryAfter } from '../shared/http-transport';
 export { DEFAULT_OPENAI_BASE_URL, modelConfigFromEnv, type ModelConfig, type ModelPrice, type PriceTable } from './config';
 export { closeDefaultModelClient, defaultModelClient } from './default-client';
 export {

@@ -10,13 +10,10 @@ import { SandboxError } from '../sandbox/errors';
 import { workerSandboxProvider } from '../sandbox/from-env';
 import { SandboxTeardownError } from '../sandbox/teardown';
 import type { ProvisionOptions, Sandbox } from '../sandbox/types';
+import { heartbeatEvery } from '../shared/heartbeat';
 
 /** Heartbeat details are stored by the server on every heartbeat and handed to the next attempt: keep them small. */
 export const MAX_HEARTBEAT_DETAILS_BYTES = 4 * 1024;
-// A third of the heartbeat timeout, at most 1 s apart: the worker throttles what reaches the server,
-// and frequent heartbeats are also how a cancellation reaches the activity.
-const MAX_TICK_MS = 1_000;
-const MIN_TICK_MS = 100;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A provider's error message in a warning is cut here (a deep tree's path alone is kilobytes). */
 const MAX_TEARDOWN_REASON_CHARS = 500;
@@ -45,7 +42,7 @@ export async function withStepScope<T>(
   let ended = false;
   // Start from the previous attempt's details: a heartbeat without them would erase them on the server.
   let latest: unknown = info.heartbeatDetails;
-  let ticker: NodeJS.Timeout | undefined;
+  let ticker: { stop(): void } | undefined;
   let refusedDetails = false;
 
   const warn = (message: string, meta: Record<string, unknown> = {}): void => {
@@ -56,8 +53,8 @@ export async function withStepScope<T>(
 
   const startTicker = (): void => {
     if (ticker || ended || !opts.autoHeartbeat) return;
-    const third = info.heartbeatTimeoutMs ? info.heartbeatTimeoutMs / 3 : MAX_TICK_MS;
-    ticker = setInterval(() => activity.heartbeat(latest), Math.min(MAX_TICK_MS, Math.max(MIN_TICK_MS, third)));
+    // A third of the heartbeat timeout, 100 ms..1 s (1 s without one), with the latest details.
+    ticker = heartbeatEvery({ heartbeatTimeoutMs: info.heartbeatTimeoutMs }, () => latest, activity);
   };
 
   // A teardown that fails leaves something on the host: a warning in the run record, not only a log line.
@@ -122,7 +119,7 @@ export async function withStepScope<T>(
     try {
       await tearDownAll();
     } finally {
-      clearInterval(ticker);
+      ticker?.stop();
       cancellationSignal.removeEventListener('abort', onAbort);
     }
   };
