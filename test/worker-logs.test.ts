@@ -14,7 +14,7 @@ import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import { WorkerLogger, summarizeError } from '../workers/logger';
 import { exampleWorkflowId } from '../workflows/experiment-contract';
-import { PROJECT_ROOT, sleep, waitFor } from './helpers/processes';
+import { PROJECT_ROOT, waitFor } from './helpers/processes';
 import { connectTestClient, startTestServer, tempDir, writeJsonl } from './helpers/temporal';
 
 const DXP_BIN = join(PROJECT_ROOT, 'bin', 'dxp.js');
@@ -59,7 +59,11 @@ async function startWorker(taskQueue: string, logLevel: LogLevel): Promise<Worke
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitFor(() => output.includes('dxp worker on') || child.exitCode !== null, { timeoutMs: 60_000, describe: () => `the worker to start; output:\n${output}` });
   if (child.exitCode !== null) throw new Error(`the worker exited: ${output}`);
-  await sleep(500); // the pollers
+  // Its SDK workers (the main queue's and the model queue's) are polling once they log RUNNING.
+  await waitFor(() => output.includes(`taskQueue=${taskQueue} state=RUNNING`) && output.includes(`taskQueue=${taskQueue}-model state=RUNNING`), {
+    timeoutMs: 30_000,
+    describe: () => `the worker's SDK workers for ${taskQueue} and ${taskQueue}-model to log state=RUNNING; output:\n${output}`,
+  });
   return {
     output: () => output,
     async stop() {
@@ -84,7 +88,7 @@ test('at INFO: one line per failed attempt, no stack, no webpack report, no mode
   const taskQueue = 'logs-info';
   const worker = await startWorker(taskQueue, 'INFO');
   await runFailingExperiment('logs-info', taskQueue);
-  await sleep(300); // the last lines
+  await waitFor(() => /\[INFO\] Workflow failed: /.test(worker.output()), { timeoutMs: 10_000, describe: () => `the example workflow's failure line; output:\n${worker.output()}` });
   await worker.stop();
   const output = worker.output();
 
@@ -110,7 +114,10 @@ test('at DEBUG: the failure has its stack (and the bundler its report)', async (
   const taskQueue = 'logs-debug';
   const worker = await startWorker(taskQueue, 'DEBUG');
   await runFailingExperiment('logs-debug', taskQueue);
-  await sleep(300);
+  await waitFor(() => worker.output().includes('[DEBUG] Activity failed (full error)') && /\[INFO\] Workflow failed: /.test(worker.output()), {
+    timeoutMs: 10_000,
+    describe: () => `the failure's DEBUG line and the example workflow's failure line; output:\n${worker.output()}`,
+  });
   await worker.stop();
   const output = worker.output();
   expect(output).toMatch(/\[WARN\] Activity failed: NonRetryableError: division by zero /);
