@@ -15,6 +15,7 @@ import { EXAMPLE_FAILED_TYPE, runRecordOf } from '../workflows/example-contract'
 import { exampleWorkflowId, type ExperimentProgress } from '../workflows/experiment-contract';
 import { progressLine } from '../workflows/progress-details';
 import type { RunRecord } from '../core/records';
+import { waitFor } from './helpers/processes';
 import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 
 let server: DevServer;
@@ -37,14 +38,16 @@ afterAll(async () => {
 });
 
 async function listIds(query: string, expected: number): Promise<string[]> {
-  // Visibility is eventually consistent: poll briefly.
+  // Visibility is eventually consistent: wait until it lists `expected` workflows.
   let ids: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    ids = [];
-    for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
-    if (ids.length >= expected) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(
+    async () => {
+      ids = [];
+      for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
+      return ids.length >= expected;
+    },
+    { timeoutMs: 10_000, intervalMs: 100, describe: () => `visibility to list ${expected} workflow(s) for ${query}; it lists ${ids.length}: ${ids.join(', ')}` },
+  );
   return ids.sort();
 }
 

@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import type { DevServer } from '../client/dev-server';
@@ -194,7 +195,9 @@ test('cancelling the experiment kills its sandboxed process within seconds, and 
   console.log(`cancel reached the sandboxed process in ${latency} ms (step timeout 2 min)`);
   expect(latency).toBeLessThan(15_000);
 
-  await expect(handle.result()).rejects.toThrow();
+  const cancelled = await handle.result().catch((e: unknown) => e);
+  expect(cancelled).toBeInstanceOf(WorkflowFailedError);
+  expect((cancelled as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   expect((await handle.describe()).status.name).toBe('CANCELLED');
   const events = await waitFor(
     () => {
