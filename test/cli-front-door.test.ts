@@ -126,13 +126,15 @@ describe('reading an experiment', () => {
     const spec = writeSpec('slow', { dataset: { path: 'slow.jsonl' }, task: 'ledgered', concurrency: 1 });
     expect((await dxp(['run', spec])).code).toBe(0);
     let status: { status: string; counts: { total: number; done: number; running: number }; ratePerSec?: number; etaSeconds?: number } | undefined;
-    for (let i = 0; i < 60; i++) {
-      const out = await dxp(['status', 'slow', '--json']);
-      expect(out.code).toBe(0);
-      status = JSON.parse(out.stdout) as typeof status;
-      if (status!.counts.done >= 2 && status!.status === 'RUNNING') break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await waitFor(
+      async () => {
+        const out = await dxp(['status', 'slow', '--json']);
+        expect(out.code).toBe(0);
+        status = JSON.parse(out.stdout) as typeof status;
+        return status!.counts.done >= 2 && status!.status === 'RUNNING';
+      },
+      { timeoutMs: 30_000, intervalMs: 500, describe: () => `dxp status to show 2+ done while RUNNING; last: ${JSON.stringify(status)}` },
+    );
     expect(status).toMatchObject({ status: 'RUNNING', counts: { total: 6 } });
     expect(status!.ratePerSec).toBeGreaterThan(0);
     expect(status!.etaSeconds).toBeGreaterThan(0);
