@@ -13,6 +13,7 @@ import { parseSpec } from '../client/spec-file';
 import { exampleWorkflowId, experimentWorkflowId } from '../workflows/experiment-contract';
 import type { RunRecord } from '../core/records';
 import fixtures, { type LedgerEntry } from './fixtures/tasks';
+import { waitFor } from './helpers/processes';
 import { connectTestClient, recordHistory, startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 
 let server: DevServer;
@@ -130,7 +131,11 @@ test('a child terminated from outside is a failed run, and the experiment goes o
   const spec = parseSpec({ name, dataset: { path: writeJsonl(dir, 'terminated.jsonl', rows) }, task: 'ledgered', concurrency: 2, taskQueue });
   const { handle } = await startExperiment(client, spec, taskQueue);
   const ledger = (): LedgerEntry[] => readFileSync(join(dir, 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LedgerEntry);
-  while (!ledger().some((e) => e.exampleId === 'stuck' && e.event === 'start')) await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => ledger().some((e) => e.exampleId === 'stuck' && e.event === 'start'), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    describe: () => "the 'stuck' example's step to start in the ledger",
+  });
   await client.workflow.getHandle(exampleWorkflowId(name, 'stuck', 1)).terminate('stuck in a test');
   const summary = await handle.result();
   expect(summary).toMatchObject({ runs: 2, succeeded: 1, failed: 1 });
