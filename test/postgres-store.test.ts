@@ -213,15 +213,15 @@ describe('PostgreSQL results store', () => {
           await s.append('exp', batch);
         } catch {
           failed.push(batch);
-          await new Promise((r) => setTimeout(r, 20));
+          await new Promise((r) => setTimeout(r, 20)); // a writer's pause before its next batch while PostgreSQL is down
         }
       }
     });
     for (let crash = 0; crash < 3; crash++) {
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 400)); // the point: 400 ms of writing under load between crashes
       await pg.restart();
     }
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 400)); // the point: 400 ms of writing after the last crash
     crashing = false;
     await Promise.all(writing);
     const all = batches.flat();
@@ -241,7 +241,7 @@ describe('PostgreSQL results store', () => {
           break;
         } catch (err) {
           if (attempt > 50) throw err;
-          await new Promise((r) => setTimeout(r, 200));
+          await new Promise((r) => setTimeout(r, 200)); // retry backoff, as the workflow's activity retry would
         }
       }
     }

@@ -205,7 +205,7 @@ describeIsolated('bubblewrap sandbox: no user namespaces, no arguments on comman
           if (line.includes('time.sleep(1.5)')) sawRun = true;
         }
         scans++;
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 5)); // the point: sample the host's cmdlines every 5 ms for the whole run
       }
     })();
     try {

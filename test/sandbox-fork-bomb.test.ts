@@ -42,7 +42,7 @@ async function bombAndNeighbour(provider: SandboxProvider, label: string): Promi
       const alive = await neighbour.run(['sh', '-c', 'echo alive']);
       expect(alive.stdout).toBe('alive\n');
       neighbourMs.push(Math.round(performance.now() - t0));
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 250)); // the point: probe the neighbour every 250 ms for as long as the bomb runs
     }
     const result = await bomb;
     clearInterval(ticker);
