@@ -25,7 +25,7 @@ async function bench(script: string, args: string[], resultsDir: string): Promis
 
 test('npm run bench prints the pipeline against its floor: pace, CPU and events as ratios', async () => {
   const dir = tempDir('dxp-bench-');
-  const out = await bench('pipeline-vs-pool.ts', ['--n', '20', '--c', '5', '--tasks', 'noop'], dir);
+  const out = await bench('pipeline/pipeline-vs-pool.ts', ['--n', '20', '--c', '5', '--tasks', 'noop'], dir);
   const ratio = (a: string) => `${a} ${NUMBER} / ${NUMBER} = ${NUMBER}`;
   expect(out).toMatch(new RegExp(`vs floor: ${ratio('examples/s')}; CPU ms/ex ${ratio('server')}, ${ratio('worker')}, ${ratio('both')}; ${ratio('events/ex')}; 1-min load`));
   const results = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { tasks: { results: { runner: string; examples: number; failed: number }[] }[] };
@@ -38,14 +38,14 @@ test('npm run bench prints the pipeline against its floor: pace, CPU and events 
 
 test('npm run bench:agent prints the agent loop against its floor: overhead per turn, events and CPU as ratios', async () => {
   const dir = tempDir('dxp-bench-');
-  const out = await bench('agent-loop.ts', ['--n', '6', '--c', '3', '--turns', '2', '--latency-ms', '20', '--no-storm'], dir);
+  const out = await bench('agent/agent-bench.ts', ['--n', '6', '--c', '3', '--turns', '2', '--latency-ms', '20', '--no-storm'], dir);
   expect(out).toMatch(new RegExp(`vs floor: overhead ms/turn ${NUMBER} / ${NUMBER} = ${NUMBER}; history ev/ex ${NUMBER} / ${NUMBER} = ${NUMBER}; CPU ms/turn`));
   expect(readFileSync(join(dir, 'agent-latest.json'), 'utf8')).toContain('"floor"');
 }, 300_000);
 
 test('npm run bench:sweep runs the experiment once per worker setting and writes each', async () => {
   const dir = tempDir('dxp-bench-');
-  const out = await bench('sweep.ts', ['--n', '10', '--c', '5'], dir);
+  const out = await bench('pipeline/sweep.ts', ['--n', '10', '--c', '5'], dir);
   expect(out).toMatch(/^defaults\s+[\d.]+\s+\d+/m);
   expect(out).toMatch(/^wft-8\s+[\d.]+\s+\d+/m);
   const results = JSON.parse(readFileSync(join(dir, 'sweep-latest.json'), 'utf8')) as { runs: { label: string; result: { examples: number; failed: number } }[] };

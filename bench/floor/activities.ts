@@ -6,8 +6,8 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SimpleTask } from '../../activities/tasks/define';
-import { benchEvaluate } from '../bench-tasks';
-import { exampleView, firstAttemptContext } from '../in-process';
+import { benchEvaluate } from '../shared/bench-tasks';
+import { exampleView, firstAttemptContext } from '../shared/in-process';
 import type { FloorActivities, FloorRow } from './contract';
 
 export function createFloorActivities(task: SimpleTask, storeDir: string): FloorActivities {

@@ -1,7 +1,7 @@
 /** The agent floor's activities (bench/floor): the benchmark agent's own model client and tool, one call per activity. */
 import { Context } from '@temporalio/activity';
 import type { AgentDefinition } from '../../activities/tasks/agent';
-import { agentClient, modelTurn, openingMessages, runToolCall } from '../agent-conversation';
+import { agentClient, modelTurn, openingMessages, runToolCall } from '../agent/agent-conversation';
 import type { FloorAgentActivities } from './contract';
 
 export function createFloorAgentActivities(agent: AgentDefinition): FloorAgentActivities {

@@ -1,5 +1,5 @@
 /**
- * The floor of the durable agent loop, for `npm run bench:agent` (bench/agent-floor.ts): one
+ * The floor of the durable agent loop, for `npm run bench:agent` (bench/agent/agent-floor.ts): one
  * workflow per example, each model turn one activity and each tool call one activity, on one task
  * queue, nothing else (no parent, no rate-limited model queue, no records, no step timings).
  */

@@ -1,5 +1,5 @@
 /**
- * The floor of the pipeline's design, for `npm run bench` (bench/floor-runner.ts): the least
+ * The floor of the pipeline's design, for `npm run bench` (bench/pipeline/floor-runner.ts): the least
  * program of the same shape, on the SDK alone. The parent reads the rows, starts one child per
  * row with a sliding window of C (ABANDON, search attributes at start) and stores the children's
  * records in batches as they complete; each child runs one task activity and one evaluator (a
