@@ -1,9 +1,8 @@
-/** Evaluators every worker has, and the demo task that `dxp demo` runs. */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { defineTasks, NonRetryableError, type ScoredRun } from './define';
+/** Evaluators every worker has (in code: the factories of evaluator-factories.ts). */
+import { NonRetryableError, type ScoredRun } from './define';
 
 /** Objects compare by content; strings as they are. */
-function asText(value: unknown): string {
+export function asText(value: unknown): string {
   if (typeof value === 'string') return value;
   return JSON.stringify(value) ?? '';
 }
@@ -42,41 +41,3 @@ export const builtinEvaluators = {
     }
   },
 };
-
-/**
- * The demo: a three-step "calculator agent" over questions like "What is 17 * 3?".
- * Offline and deterministic, with a little latency so the progress bar has something to show.
- */
-export const demoModule = defineTasks({
-  tasks: {
-    'demo-calculator': {
-      steps: [
-        {
-          name: 'parse',
-          timeout: '10s',
-          run: async ({ input, signal }) => {
-            await sleep(50 + Math.floor(Math.random() * 150), undefined, { signal });
-            const match = /(-?\d+(?:\.\d+)?)\s*([-+*/x×÷])\s*(-?\d+(?:\.\d+)?)/.exec(asText(input));
-            if (!match) throw new NonRetryableError(`no arithmetic found in: ${asText(input)}`);
-            return { a: Number(match[1]), op: match[2], b: Number(match[3]) };
-          },
-        },
-        {
-          name: 'compute',
-          timeout: '10s',
-          run: async ({ outputs, signal }) => {
-            await sleep(50 + Math.floor(Math.random() * 150), undefined, { signal });
-            const { a, op, b } = outputs.parse as { a: number; op: string; b: number };
-            if ((op === '/' || op === '÷') && b === 0) throw new NonRetryableError('division by zero');
-            const value = op === '+' ? a + b : op === '-' ? a - b : op === '/' || op === '÷' ? a / b : a * b;
-            return Math.round(value * 1e6) / 1e6;
-          },
-        },
-        { name: 'answer', run: ({ outputs }) => String(outputs.compute) },
-      ],
-    },
-    /** Returns the input unchanged: a no-op for trying specs and measuring overhead. */
-    echo: (_row, { input }) => input,
-  },
-  evaluators: builtinEvaluators,
-});

@@ -1,11 +1,12 @@
 /**
- * The worker's registry of tasks and evaluators (built-ins plus the user's module): checks each
+ * The worker's registry of tasks and evaluators (built-ins, the demo tasks, the user's modules): checks each
  * definition once, when the worker starts, and looks them up by name. planner.ts turns a spec
  * into a TaskPlan against it.
  */
 import type { TaskPlan } from '../../core/records';
 import type { ExperimentSpec } from '../../core/spec';
-import { demoModule } from './builtins';
+import { builtinEvaluators } from './builtins';
+import { demoTasks } from './demo-tasks';
 import { AGENT_DEFAULTS, isAgentTask, type AgentDefinition, type AgentTask } from './agent';
 import type { EvaluatorDefinition, MultiStepTask, StepDefinition, TaskDefinition, TaskModule } from './define';
 import { InvalidPlanError } from './invalid-plan';
@@ -30,7 +31,9 @@ export function createRegistry(...modules: TaskModule[]): TaskRegistry {
   const tasks = new Map<string, MultiStepTask>();
   const agents = new Map<string, AgentDefinition>();
   const evaluators = new Map<string, EvaluatorDefinition>();
-  for (const module of [demoModule, ...modules]) {
+  // The built-ins first: a module's task or evaluator of the same name replaces them.
+  const builtins: TaskModule[] = [{ evaluators: builtinEvaluators }, demoTasks];
+  for (const module of [...builtins, ...modules]) {
     for (const [name, def] of Object.entries(module.tasks ?? {})) {
       if (isAgentTask(def)) {
         agents.set(name, normalizeAgent(name, def.agent));
