@@ -7,7 +7,6 @@ import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Example } from '../core/records';
 import type { AssistantMessage, ModelClient } from './model/client';
-import { defaultModelClient } from './model/default-client';
 import { toActivityFailure } from './model/errors';
 import type { ChatMessage, ChatTool } from './model/schemas';
 import type { AgentOutputInput, AgentToolInput, AgentToolResult, AgentTurnInput, AgentTurnResult } from '../core/agent-io';
@@ -17,13 +16,15 @@ import type { TaskRegistry } from './tasks/registry';
 import { scopedUserCode, stepContext, userCode } from './tasks/user-code';
 import { FAILURE_TYPES } from '../core/failure-types';
 import { heartbeatEvery } from './shared/heartbeat';
+import { processServices, type ActivityServices } from './services';
 
-export function createAgentActivities(registry: TaskRegistry) {
+/** `services` default to the process-wide ones (for a test without a worker); a worker passes its own. */
+export function createAgentActivities(registry: TaskRegistry, services: ActivityServices = processServices()) {
   return {
     async agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
       const agent = registry.agent(input.task);
       const ctx = Context.current();
-      const client = resolveClient(agent);
+      const client = resolveClient(agent, services.model);
       const messages = openingMessages(agent, input.example).concat(input.transcript);
       const tools = toolSpecs(agent);
       const maxTokens = capTokens(agent.model?.maxTokens, input.tokensLeft);
@@ -74,8 +75,8 @@ export function createAgentActivities(registry: TaskRegistry) {
       if (typeof args !== 'object' || args === null || Array.isArray(args)) {
         return refusal(`the arguments of '${input.tool}' must be a JSON object`, attempt);
       }
-      const { value, warnings } = await scopedUserCode(tool.autoHeartbeat, (scope) => {
-        const ctx: ToolContext = { ...stepContext({ ...input, outputs: {} }, scope), turn: input.turn, callId: input.callId };
+      const { value, warnings } = await scopedUserCode(services, tool.autoHeartbeat, (scope) => {
+        const ctx: ToolContext = { ...stepContext({ ...input, outputs: {} }, scope, services), turn: input.turn, callId: input.callId };
         return tool.run(args, ctx);
       });
       const max = agent.maxToolResultChars ?? AGENT_DEFAULTS.maxToolResultChars;
@@ -95,9 +96,10 @@ export function createAgentActivities(registry: TaskRegistry) {
 
 export type AgentActivities = ReturnType<typeof createAgentActivities>;
 
-function resolveClient(agent: AgentDefinition): ModelClient {
+/** The agent's own client, else the worker's. */
+function resolveClient(agent: AgentDefinition, workerModel: () => ModelClient): ModelClient {
   const client = agent.client;
-  if (client === undefined) return defaultModelClient();
+  if (client === undefined) return workerModel();
   return typeof client === 'function' ? client() : client;
 }
 

@@ -10,6 +10,7 @@ import type { CleanupContext } from './tasks/define';
 import type { TaskRegistry } from './tasks/registry';
 import { evaluatorContext, scopedUserCode, stepContext, userCode } from './tasks/user-code';
 import { FAILURE_TYPES } from '../core/failure-types';
+import { processServices, type ActivityServices } from './services';
 
 export interface StepInput {
   task: string;
@@ -30,20 +31,21 @@ export interface EvaluatorInput {
   error?: string;
 }
 
-export function createTaskActivities(registry: TaskRegistry) {
+/** `services` default to the process-wide ones (for a test without a worker); a worker passes its own. */
+export function createTaskActivities(registry: TaskRegistry, services: ActivityServices = processServices()) {
   return {
     async runTaskStep(input: StepInput): Promise<StepResult> {
       const step = registry.task(input.task).steps.find((s) => s.name === input.step);
       if (!step) throw ApplicationFailure.nonRetryable(`task '${input.task}' has no step '${input.step}'`, FAILURE_TYPES.invalidPlan);
-      const { value, warnings } = await scopedUserCode(step.autoHeartbeat, (scope) => step.run(stepContext(input, scope)));
+      const { value, warnings } = await scopedUserCode(services, step.autoHeartbeat, (scope) => step.run(stepContext(input, scope, services)));
       return { output: value === undefined ? null : value, attempt: Context.current().info.attempt, ...withWarnings(warnings) };
     },
 
     async runCleanup(input: CleanupInput): Promise<{ warnings?: string[] } | undefined> {
       const cleanup = registry.task(input.task).cleanup;
       if (!cleanup) return undefined;
-      const { warnings } = await scopedUserCode(cleanup.autoHeartbeat, (scope) =>
-        cleanup.run({ ...stepContext(input, scope), ...(input.error ? { error: input.error } : {}) } satisfies CleanupContext),
+      const { warnings } = await scopedUserCode(services, cleanup.autoHeartbeat, (scope) =>
+        cleanup.run({ ...stepContext(input, scope, services), ...(input.error ? { error: input.error } : {}) } satisfies CleanupContext),
       );
       return withWarnings(warnings);
     },
@@ -53,8 +55,8 @@ export function createTaskActivities(registry: TaskRegistry) {
       const def = registry.evaluator(evaluator.use);
       // The scope of a step: sandboxes torn down at the end, however it ends. A local evaluator
       // cannot heartbeat; any other heartbeats on a timer once it has a sandbox, so a cancel reaches it.
-      const { value } = await scopedUserCode(!Context.current().info.isLocal, (scope) =>
-        def.evaluate(evaluatorContext({ example, output: input.output, params: evaluator.params ?? {}, ...(input.error ? { error: input.error } : {}) }, scope)),
+      const { value } = await scopedUserCode(services, !Context.current().info.isLocal, (scope) =>
+        def.evaluate(evaluatorContext({ example, output: input.output, params: evaluator.params ?? {}, ...(input.error ? { error: input.error } : {}) }, scope, services)),
       );
       return userCode(() => coerceEvaluation(value));
     },

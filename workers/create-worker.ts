@@ -10,7 +10,8 @@ import { createActivities, createRegistry, loadTaskModule } from '../activities'
 import { arizeConfigFromEnv, createArizeClient } from '../activities/arize';
 import type { ArizeClient } from '../activities/arize/types';
 import { createDatasetSources } from '../activities/datasets';
-import { useSandboxProvider } from '../activities/sandbox/from-env';
+import { lazyModelClient } from '../activities/model/default-client';
+import { sandboxSourceFromEnv, sandboxSourceOf } from '../activities/sandbox/from-env';
 import { openResultsStore } from '../activities/sinks';
 import type { TaskModule } from '../activities/tasks/define';
 import { dataConverterFromEnv } from '../connection/codec/data-converter';
@@ -34,6 +35,11 @@ export interface CreateWorkerOptions {
   datasetBaseDir?: string;
   /** Where ARIZE_* and DXP_CODEC_* settings come from; default: process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the model client's settings (OPENAI_BASE_URL, OPENAI_API_KEY, DXP_MODEL, DXP_MODEL_PRICES)
+   * and DXP_SANDBOX come from; default: process.env, read when first used.
+   */
+  serviceEnv?: NodeJS.ProcessEnv;
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<DxpWorker> {
@@ -42,9 +48,12 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
   const dataConverter = dataConverterFromEnv(options.env ?? process.env);
   const modules = [...(settings.tasksModule ? [loadTaskModule(settings.tasksModule)] : []), ...(options.modules ?? [])];
   const registry = createRegistry(...modules);
-  // A module's own sandbox provider (Docker, remote) replaces DXP_SANDBOX's; the last one given wins.
+  // This worker's own services, passed to its activities: a module's sandbox provider (Docker,
+  // remote; the last one given wins) replaces DXP_SANDBOX's, for this worker only.
+  const serviceEnv = options.serviceEnv ?? process.env;
   const ownSandboxes = modules.filter((m) => m.sandboxProvider).at(-1)?.sandboxProvider;
-  if (ownSandboxes) useSandboxProvider(ownSandboxes);
+  const sandboxes = ownSandboxes ? sandboxSourceOf(ownSandboxes) : sandboxSourceFromEnv(serviceEnv);
+  const model = lazyModelClient(serviceEnv);
   // The store's migration runs here, at start: a database a worker cannot reach fails it now.
   const sink = await openResultsStore(settings.resultsStore, {
     migrate: true,
@@ -65,6 +74,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     ...(arize ? { arize: arize.get } : {}),
     modelTaskQueue: settings.modelTaskQueue,
     resultsTaskQueue,
+    model: model.get,
+    sandboxes,
   });
   const common = {
     connection: options.connection,
@@ -77,7 +88,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     ...(dataConverter ? { dataConverter } : {}),
   } satisfies Partial<WorkerOptions>;
   try {
-    const model = await Worker.create({
+    const modelWorker = await Worker.create({
       ...common,
       taskQueue: settings.modelTaskQueue,
       maxConcurrentActivityTaskExecutions: settings.maxModelCalls,
@@ -97,11 +108,11 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
         ...(settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {}),
       }));
     } catch (err) {
-      await disposeUnstarted(model, ...(results ? [results] : []));
+      await disposeUnstarted(modelWorker, ...(results ? [results] : []));
       throw err;
     }
-    // The store's connections close once all have drained: the last activities still write.
-    return combineWorkers({ main, model, results }, { afterStop: () => sink.close() });
+    // The store's connections and the model client close once all have drained: the last activities still use them.
+    return combineWorkers({ main, model: modelWorker, results }, { afterStop: () => Promise.all([sink.close(), model.close()]).then(() => undefined) });
   } catch (err) {
     await sink.close().catch(() => undefined);
     throw err;

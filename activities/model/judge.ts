@@ -71,8 +71,9 @@ export function llmJudge(options: LlmJudgeOptions): EvaluatorDefinition<ScoredRu
   const wantExplanation = options.explanation ?? true;
   const temperature = options.temperature === undefined ? 0 : options.temperature;
   const system = systemPrompt(Object.keys(rails), wantExplanation);
-  const getClient = (): ModelClient => {
-    const client = options.client ?? defaultModelClient;
+  // The judge's own client, else the worker's (the context's), else the process's (a call without a worker).
+  const getClient = (run: ScoredRun): ModelClient => {
+    const client = options.client ?? run.model ?? defaultModelClient;
     return typeof client === 'function' ? client() : client;
   };
 
@@ -88,7 +89,7 @@ export function llmJudge(options: LlmJudgeOptions): EvaluatorDefinition<ScoredRu
     for (let turn = 0; turn < 2; turn += 1) {
       let result: ChatResult;
       try {
-        result = await getClient().chat(
+        result = await getClient(args).chat(
           {
             ...(model !== undefined ? { model } : {}),
             messages,

@@ -1,6 +1,7 @@
 /**
- * The worker's sandbox provider, chosen by DXP_SANDBOX and made on first use (probing bubblewrap
- * costs a process start, and most workers never need a sandbox). One per process and mode.
+ * A worker's sandbox provider, chosen by DXP_SANDBOX (or given by its task module) and made on
+ * first use: probing bubblewrap costs a process start, and most workers never need a sandbox.
+ * Each worker has its own (createWorker) and passes it to its activities.
  */
 import { SandboxError } from './errors';
 import { createSandboxProvider } from './index';
@@ -17,34 +18,60 @@ export function sandboxModeFromEnv(env: NodeJS.ProcessEnv = process.env): Sandbo
   throw new SandboxError('SANDBOX_INVALID_OPTIONS', `DXP_SANDBOX must be one of ${MODES.join(', ')}; got ${JSON.stringify(env.DXP_SANDBOX)}`);
 }
 
-const providers = new Map<SandboxMode, Promise<SandboxProvider>>();
-let custom: { make: () => SandboxProvider | Promise<SandboxProvider>; made?: Promise<SandboxProvider> } | undefined;
+/** Where a worker's sandboxes come from: one provider, made on first use. */
+export type SandboxSource = () => Promise<SandboxProvider>;
 
-/** Makes `make` (a Docker or remote provider, say) the provider of this process, over DXP_SANDBOX; `undefined` undoes it. */
-export function useSandboxProvider(make: (() => SandboxProvider | Promise<SandboxProvider>) | undefined): void {
-  custom = make ? { make } : undefined;
+/**
+ * DXP_SANDBOX's provider, read on every call (so a changed variable takes effect) and cached per
+ * mode; a failed probe is not cached, so the next step tries again (and fails with the same reason).
+ */
+export function sandboxSourceFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxSource {
+  const providers = new Map<SandboxMode, Promise<SandboxProvider>>();
+  return () => {
+    const mode = sandboxModeFromEnv(env);
+    let provider = providers.get(mode);
+    if (!provider) {
+      provider = mode === 'weak' ? createSandboxProvider({ prefer: 'weak' }) : createSandboxProvider({ requireIsolation: mode === 'bubblewrap' });
+      provider.catch(() => providers.delete(mode));
+      providers.set(mode, provider);
+    }
+    return provider;
+  };
 }
 
-/** The provider of this process: a custom one if set, else DXP_SANDBOX's (read on every call, cached per mode). */
-export function workerSandboxProvider(env: NodeJS.ProcessEnv = process.env): Promise<SandboxProvider> {
-  if (custom) {
-    const entry = custom;
-    if (!entry.made) {
-      entry.made = Promise.resolve().then(entry.make);
-      entry.made.catch(() => (entry.made = undefined));
+/** A module's own provider (a Docker engine, a remote service), made once on first use; a failure is not cached. */
+export function sandboxSourceOf(make: () => SandboxProvider | Promise<SandboxProvider>): SandboxSource {
+  let made: Promise<SandboxProvider> | undefined;
+  return () => {
+    if (!made) {
+      const attempt = Promise.resolve().then(make);
+      attempt.catch(() => {
+        if (made === attempt) made = undefined;
+      });
+      made = attempt;
     }
-    return entry.made;
-  }
-  const mode = sandboxModeFromEnv(env);
-  let provider = providers.get(mode);
-  if (!provider) {
-    provider =
-      mode === 'weak'
-        ? createSandboxProvider({ prefer: 'weak' })
-        : createSandboxProvider({ requireIsolation: mode === 'bubblewrap' });
-    // A failed probe is not cached: the next step tries again (and fails with the same clear reason).
-    provider.catch(() => providers.delete(mode));
-    providers.set(mode, provider);
-  }
-  return provider;
+    return made;
+  };
+}
+
+/** What the deprecated process-wide functions below hand out. */
+const fromProcessEnv = sandboxSourceFromEnv();
+let custom: SandboxSource | undefined;
+
+/**
+ * @deprecated Give the task module a `sandboxProvider` (it is that worker's, not the process's);
+ * this sets only what {@link workerSandboxProvider} returns. Removed in 0.3.
+ */
+export function useSandboxProvider(make: (() => SandboxProvider | Promise<SandboxProvider>) | undefined): void {
+  custom = make ? sandboxSourceOf(make) : undefined;
+}
+
+/**
+ * @deprecated In a step, tool or evaluator use `ctx.sandbox()`: a sandbox of the worker that runs
+ * it, torn down when the activity ends. This is the process's provider (DXP_SANDBOX of
+ * `process.env`, or {@link useSandboxProvider}'s); removed in 0.3.
+ */
+export function workerSandboxProvider(env?: NodeJS.ProcessEnv): Promise<SandboxProvider> {
+  if (custom) return custom();
+  return env ? sandboxSourceFromEnv(env)() : fromProcessEnv();
 }

@@ -5,6 +5,7 @@
  * authoring API (define.ts), the agent API (agent.ts) and the experiment API (define-experiment.ts).
  */
 import type { Duration, RetrySpec } from '../../core/spec';
+import type { ModelClient } from '../model/client';
 import type { ProvisionOptions, Sandbox } from '../sandbox/types';
 
 export interface ExampleView {
@@ -38,6 +39,11 @@ export interface RunContext extends ExampleView {
    * warnings (weak isolation) are logged, and recorded in the run's step `warnings` for a step.
    */
   sandbox(opts?: ProvisionOptions): Promise<Sandbox>;
+  /**
+   * The worker's model client (OPENAI_BASE_URL, OPENAI_API_KEY, DXP_MODEL), made on first use:
+   * `ctx.model().chat({ messages }, { signal: ctx.signal })`.
+   */
+  model(): ModelClient;
 }
 
 /** A task step's context. */

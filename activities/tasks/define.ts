@@ -67,6 +67,7 @@ export interface EvaluatorArgs {
  * is one, and so is the deprecated {@link EvaluatorArgs}, so they can be called with either.
  */
 export type ScoredRun = Pick<EvaluatorContext, 'output' | 'input' | 'expected' | 'metadata' | 'error' | 'params' | 'signal'> &
+  Partial<Pick<EvaluatorContext, 'model'>> &
   ({ row: Record<string, unknown> } | { datasetRow: Record<string, unknown> });
 
 /** The dataset row of a run, by its name now or the deprecated one. */

@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { bindSignal } from '../sandbox/bound-signal';
 import { SandboxError } from '../sandbox/errors';
-import { workerSandboxProvider } from '../sandbox/from-env';
+import { workerSandboxProvider, type SandboxSource } from '../sandbox/from-env';
 import { SandboxTeardownError } from '../sandbox/teardown';
 import type { ProvisionOptions, Sandbox } from '../sandbox/types';
 import { heartbeatEvery } from '../shared/heartbeat';
@@ -29,8 +29,14 @@ export interface StepScope {
   readonly resumeFrom: unknown;
 }
 
+export interface StepScopeOptions {
+  autoHeartbeat: boolean;
+  /** The worker's sandbox provider; default: the process's (deprecated `workerSandboxProvider()`). */
+  sandboxes?: SandboxSource;
+}
+
 export async function withStepScope<T>(
-  opts: { autoHeartbeat: boolean },
+  opts: StepScopeOptions,
   fn: (scope: StepScope) => Promise<T>,
 ): Promise<{ value: T; warnings: string[] }> {
   const activity = Context.current();
@@ -95,7 +101,7 @@ export async function withStepScope<T>(
     },
     async sandbox(provisionOptions?: ProvisionOptions) {
       if (ended) throw new SandboxError('SANDBOX_TORN_DOWN', 'the step has ended: no more sandboxes');
-      const provider = await workerSandboxProvider();
+      const provider = await (opts.sandboxes ?? (() => workerSandboxProvider()))();
       const sandbox = await provider.provision(provisionOptions);
       if (ended || cancellationSignal.aborted) {
         await tearDown(sandbox);

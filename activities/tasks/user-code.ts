@@ -5,6 +5,7 @@ import type { Example } from '../../core/records';
 import { InvalidEvaluationError } from './coerce';
 import { NonRetryableError, type EvaluatorContext, type RunContext, type StepContext } from './define';
 import { exampleView } from './example-view';
+import type { ActivityServices } from '../services';
 import { withStepScope, type StepScope } from './step-scope';
 import { FAILURE_TYPES } from '../../core/failure-types';
 
@@ -34,14 +35,15 @@ export async function userCode<T>(fn: () => T | Promise<T>, warnings: () => read
 
 /** User code in a step scope (auto-heartbeat on by default); a failure carries the warnings so far in its details. */
 export async function scopedUserCode<T>(
+  services: ActivityServices,
   autoHeartbeat: boolean | undefined,
   fn: (scope: StepScope) => T | Promise<T>,
 ): Promise<{ value: T; warnings: string[] }> {
-  return withStepScope({ autoHeartbeat: autoHeartbeat ?? true }, (scope) => userCode(() => fn(scope), () => scope.warnings));
+  return withStepScope({ autoHeartbeat: autoHeartbeat ?? true, sandboxes: services.sandboxes }, (scope) => userCode(() => fn(scope), () => scope.warnings));
 }
 
-/** What every piece of user code gets: the example's fields, the attempt, and the scope's heartbeat and sandboxes. */
-export function runContext(example: Example, scope: StepScope): RunContext {
+/** What every piece of user code gets: the example's fields, the attempt, the scope's heartbeat and sandboxes, the worker's model. */
+export function runContext(example: Example, scope: StepScope, services: ActivityServices): RunContext {
   const activity = Context.current();
   const view = exampleView(example);
   return {
@@ -53,21 +55,27 @@ export function runContext(example: Example, scope: StepScope): RunContext {
     heartbeat: activity.info.isLocal ? () => undefined : (details?: unknown) => scope.heartbeat(details),
     signal: activity.cancellationSignal,
     sandbox: (opts) => scope.sandbox(opts),
+    model: services.model,
   };
 }
 
 /** The context of a step (or a tool call): the run's context, the repetition and the earlier steps' outputs. */
-export function stepContext(input: { example: Example; repetition: number; outputs: Record<string, unknown> }, scope: StepScope): StepContext {
-  return { ...runContext(input.example, scope), repetition: input.repetition, outputs: input.outputs };
+export function stepContext(
+  input: { example: Example; repetition: number; outputs: Record<string, unknown> },
+  scope: StepScope,
+  services: ActivityServices,
+): StepContext {
+  return { ...runContext(input.example, scope, services), repetition: input.repetition, outputs: input.outputs };
 }
 
 /** The context of an evaluator: the run's context and what it scores. */
 export function evaluatorContext(
   input: { example: Example; output: unknown; error?: string; params: Record<string, unknown> },
   scope: StepScope,
+  services: ActivityServices,
 ): EvaluatorContext {
   return {
-    ...runContext(input.example, scope),
+    ...runContext(input.example, scope, services),
     output: input.output,
     params: input.params,
     datasetRow: input.example.row,

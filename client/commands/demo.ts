@@ -38,14 +38,14 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const taskQueue = opts.agent ? AGENT_DEMO_TASK_QUEUE : DEMO_TASK_QUEUE;
   const settings = { ...workerSettings(opts.agent ? { taskQueue, tasks: AGENT_DEMO_TASKS } : { taskQueue }), shutdownGraceTime: '5s' };
-  // Before the worker: its model client reads the model settings on first use.
+  // The agent demo's model settings go to its worker alone; this process's environment is left as it is.
   const model = opts.agent ? await prepareDemoModel() : undefined;
   const connection = await connectWorker(config).catch(async (err: unknown) => {
     await model?.stop();
     throw err;
   });
   process.stdout.write('Starting a worker in this process (bundling the workflows takes a few seconds)...\n');
-  const worker = await createWorker({ connection, namespace: config.namespace, settings }).catch(async (err: unknown) => {
+  const worker = await createWorker({ connection, namespace: config.namespace, settings, ...(model ? { serviceEnv: model.env } : {}) }).catch(async (err: unknown) => {
     await connection.close();
     await model?.stop();
     throw err;

@@ -16,34 +16,27 @@ export const AGENT_DEMO_TASKS = require.resolve('../../examples/agent/tasks');
 export const AGENT_DEMO_TASK_QUEUE = 'dxp-demo-agent';
 export const DEFAULT_DEMO_MODEL = 'gpt-4o-mini';
 
-const MODEL_VARS = ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'DXP_MODEL'] as const;
 
 /**
- * Points this process's model settings at the demo's model; call it before the worker makes its
- * model client (on first use). `stop()` stops the scripted model and restores the settings.
+ * The model settings of the demo's worker (its `serviceEnv`): `env` with the demo's model, the
+ * offline scripted one unless OPENAI_API_KEY is set. `env` itself is left as it is. `stop()` stops
+ * the scripted model.
  */
-export async function prepareDemoModel(env: NodeJS.ProcessEnv = process.env): Promise<{ stop(): Promise<void> }> {
+export async function prepareDemoModel(env: NodeJS.ProcessEnv = process.env): Promise<{ env: NodeJS.ProcessEnv; stop(): Promise<void> }> {
   if (env.OPENAI_API_KEY?.trim()) {
-    env.DXP_MODEL ||= DEFAULT_DEMO_MODEL;
-    process.stdout.write(`OPENAI_API_KEY is set: the agent uses ${env.DXP_MODEL} at ${env.OPENAI_BASE_URL || DEFAULT_OPENAI_BASE_URL} (billed as usual).\n`);
-    return { stop: async () => undefined };
+    const name = env.DXP_MODEL || DEFAULT_DEMO_MODEL;
+    process.stdout.write(`OPENAI_API_KEY is set: the agent uses ${name} at ${env.OPENAI_BASE_URL || DEFAULT_OPENAI_BASE_URL} (billed as usual).\n`);
+    return { env: { ...env, DXP_MODEL: name }, stop: async () => undefined };
   }
-  const saved = Object.fromEntries(MODEL_VARS.map((name) => [name, env[name]]));
   // DXP_SCRIPTED_MODEL_LOG: where the scripted model logs what it was sent (the demo test reads it).
   const model = await startScriptedModel(env.DXP_SCRIPTED_MODEL_LOG ? { logFile: env.DXP_SCRIPTED_MODEL_LOG } : {});
-  Object.assign(env, { OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: model.apiKey, DXP_MODEL: model.model });
   process.stdout.write(
     `OPENAI_API_KEY is unset: the agent talks to the offline scripted model at ${model.baseUrl}, which replays\n` +
       '  examples/agent/scripted-attempts.json (set OPENAI_API_KEY, and OPENAI_BASE_URL and DXP_MODEL if needed, for a real model).\n',
   );
   return {
-    async stop() {
-      await model.stop();
-      for (const name of MODEL_VARS) {
-        if (saved[name] === undefined) delete env[name];
-        else env[name] = saved[name];
-      }
-    },
+    env: { ...env, OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: model.apiKey, DXP_MODEL: model.model },
+    stop: () => model.stop(),
   };
 }
 

@@ -71,6 +71,8 @@ export async function startTestWorker(
     modules?: TaskModule[];
     tasksModule?: string;
     env?: NodeJS.ProcessEnv;
+    /** The model client's and DXP_SANDBOX's settings (createWorker's `serviceEnv`); default: process.env. */
+    serviceEnv?: NodeJS.ProcessEnv;
     /** Overrides of the parsed settings, e.g. `{ modelRate: 2 }`. */
     settings?: Partial<WorkerSettings>;
   },
@@ -89,6 +91,7 @@ export async function startTestWorker(
     modules: opts.modules ?? [],
     workflowBundle: await workflowBundle(),
     env: opts.env ?? {},
+    ...(opts.serviceEnv ? { serviceEnv: opts.serviceEnv } : {}),
   });
   const running = worker.run();
   return {
