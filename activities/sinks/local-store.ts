@@ -4,22 +4,23 @@
  *   <root>/experiments/<experimentId>/runs.jsonl       one RunRecord per line, append-only
  *   <root>/experiments/<experimentId>/summary.json     rewritten by each summarize
  * Appends must survive SIGKILL at any point and retries of any batch, so they repair a torn
- * tail, skip stored run keys, and fsync before reporting success.
+ * tail, skip stored run keys, and fsync before reporting success. Reading and scanning runs.jsonl
+ * is in local-store-runs.ts; atomic, fsynced file writes in local-store-files.ts.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { runKey, type ExperimentSummary, type RunRecord } from '../../core/records';
 import { localStoreId } from './local-store-id';
+import { exists, isCode, syncDir, writeAtomic } from './local-store-files';
+import { corruptLine, parseRun, scanRuns } from './local-store-runs';
 import type { AppendResult, ExperimentMeta, ResultsStore } from './results-sink';
 import { createSummaryBuilder } from './summary';
 
 const META_FILE = 'experiment.json';
 const RUNS_FILE = 'runs.jsonl';
 const SUMMARY_FILE = 'summary.json';
-const NEWLINE = 0x0a;
 
 /** It becomes a folder name: a safe alphabet, no leading dot or dash ('..' included), within NAME_MAX. */
 const EXPERIMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
@@ -187,118 +188,6 @@ export function createLocalStore(rootDir: string): LocalStore {
   };
 }
 
-/** A stored line as a run, or undefined when it is not one (torn or foreign). */
-function parseRun(line: string): RunRecord | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const run = value as Partial<RunRecord>;
-  return typeof run.exampleId === 'string' && typeof run.repetition === 'number' ? (value as RunRecord) : undefined;
-}
-
-interface Scan {
-  keys: Set<string>;
-  /** Byte offset just past the last good line: everything after it is a torn tail. */
-  validEnd: number;
-}
-
-/**
- * Reads the first `size` bytes of runs.jsonl as a stream, collecting run keys.
- * Splits on bytes rather than with readline because the repair needs exact byte offsets.
- */
-async function scanRuns(file: string, size: number): Promise<Scan> {
-  const keys = new Set<string>();
-  let validEnd = 0;
-  let lineNo = 0;
-  let unparsed: number | null = null;
-  let pending: Buffer[] = []; // the current line's bytes so far, when it spans chunks
-  let position = 0; // byte offset of the current chunk
-
-  if (size > 0) {
-    for await (const chunk of createReadStream(file, { start: 0, end: size - 1 })) {
-      const buf = chunk as Buffer;
-      let from = 0;
-      for (let nl = buf.indexOf(NEWLINE); nl !== -1; nl = buf.indexOf(NEWLINE, from)) {
-        pending.push(buf.subarray(from, nl));
-        const text = Buffer.concat(pending).toString('utf8');
-        pending = [];
-        from = nl + 1;
-        lineNo++;
-        // An unparseable line is only tolerated last: that is a torn append.
-        if (unparsed !== null) throw corruptLine(file, unparsed);
-        if (text.trim() !== '') {
-          const run = parseRun(text);
-          if (!run) {
-            unparsed = lineNo;
-            continue;
-          }
-          keys.add(runKey(run));
-        }
-        validEnd = position + from;
-      }
-      if (from < buf.length) pending.push(buf.subarray(from));
-      position += buf.length;
-    }
-  }
-  // A complete but unparseable line followed by a torn fragment is not a torn tail.
-  if (unparsed !== null && pending.length > 0) throw corruptLine(file, unparsed);
-  return { keys, validEnd };
-}
-
-/** Writes via a temp file so readers never see half a file; 'create' keeps an existing file. */
-async function writeAtomic(file: string, text: string, mode: 'create' | 'replace'): Promise<void> {
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await fs.open(temp, 'wx');
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    if (mode === 'replace') {
-      await fs.rename(temp, file);
-    } else {
-      // link fails if the file exists, so of two racing opens the first one wins.
-      await fs.link(temp, file).catch(async (err: unknown) => {
-        if (isCode(err, 'EEXIST')) return;
-        if (!LINK_UNSUPPORTED.some((code) => isCode(err, code))) throw err;
-        if (!(await exists(file))) await fs.rename(temp, file);
-      });
-    }
-  } finally {
-    await fs.rm(temp, { force: true });
-  }
-  await syncDir(path.dirname(file));
-}
-
-/** Errors of file systems without hard links, where create falls back to check-then-rename. */
-const LINK_UNSUPPORTED = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'];
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Makes a created or renamed entry durable; some platforms cannot fsync a directory, which is fine. */
-async function syncDir(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // best effort
-  } finally {
-    await handle?.close();
-  }
-}
-
 async function openExisting(file: string, flags: string, experimentId: string): Promise<fs.FileHandle> {
   try {
     // 'a+' would create runs.jsonl, but not its folder: ENOENT still means "never opened".
@@ -311,12 +200,4 @@ async function openExisting(file: string, flags: string, experimentId: string): 
 
 function notOpen(experimentId: string): Error {
   return new Error(`Experiment ${JSON.stringify(experimentId)} is not open in this results store: call open() first`);
-}
-
-function corruptLine(file: string, lineNo: number): Error {
-  return new Error(`${file}: line ${lineNo} is not a run record; fix or remove it by hand`);
-}
-
-function isCode(err: unknown, code: string): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
