@@ -1,57 +1,26 @@
 /**
- * What the bubblewrap and weak sandboxes share: the private directory, file access, a cgroup per
- * run, cancellation of every run on teardown, and the provider scaffolding (options, provision,
- * the uid drop and rlimits). A provider supplies its checks, its warnings and how a command is launched.
+ * What the bubblewrap and weak sandboxes share: the provider scaffolding (options, provision,
+ * the uid drop and rlimits). A provider supplies its checks, its warnings and how a command is
+ * launched (launcher.ts); the sandbox it provisions, with its private directory, file access, a
+ * cgroup per run and cancellation of every run on teardown, is in local-sandbox-instance.ts.
  */
 import { randomInt } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { RunCgroup, runCgroupName, type CgroupSupport, type RunCgroupLimits } from './cgroups';
-import { runContained } from './contained-process';
-import { SandboxError } from './errors';
+import type { CgroupSupport, RunCgroup } from './cgroups';
 import { NPROC_SLACK, prlimitArgs } from './host-tools';
-import { getFile, putFiles, type TransferRunner } from './transfer';
-import { createSandboxDirs, removeSandboxDirs, workRelativePath, type SandboxDirs, type SandboxOwner } from './workdir';
-import {
-  mergeLimits,
-  type ProvisionOptions,
-  type RunOptions,
-  type RunResult,
-  type Sandbox,
-  type SandboxIsolation,
-  type SandboxLimits,
-  type SandboxProvider,
-} from './types';
+import type { Launcher } from './launcher';
+import { LocalSandbox } from './local-sandbox-instance';
+import { createSandboxDirs, type SandboxDirs, type SandboxOwner } from './workdir';
+import { mergeLimits, type ProvisionOptions, type Sandbox, type SandboxIsolation, type SandboxLimits, type SandboxProvider } from './types';
+
+export type { LaunchPlan, LaunchRequest, Launcher } from './launcher';
+export { LocalSandbox, type LocalSandboxInit } from './local-sandbox-instance';
 
 /** Sandbox uids are drawn from here, one per sandbox, so that RLIMIT_NPROC and file ownership are per sandbox. */
 export const SANDBOX_UID_RANGE = { first: 1_700_000_000, count: 100_000_000 } as const;
 
 export function freshSandboxUid(): number {
   return SANDBOX_UID_RANGE.first + randomInt(SANDBOX_UID_RANGE.count);
-}
-
-export interface LaunchPlan {
-  argv: string[];
-  env: Record<string, string>;
-  /** Host directory the launcher starts in. */
-  cwd: string;
-  /** Data the launcher reads from fds 3, 4, ... (bwrap: its arguments, its seccomp filter), off its command line. */
-  extraStdio?: Buffer[];
-}
-
-export interface LaunchRequest {
-  command: string[];
-  limits: SandboxLimits;
-  /** The caller's variables, already checked. */
-  env: Record<string, string>;
-  /** The run's directory relative to the work dir ('' for the work dir itself). */
-  cwd: string;
-  cgroup: RunCgroup | null;
-}
-
-export interface Launcher {
-  plan(request: LaunchRequest): LaunchPlan;
-  /** What the run's cgroups limit (the launcher knows its own overhead of processes). */
-  cgroupLimits(limits: SandboxLimits): RunCgroupLimits;
 }
 
 /** Options every local provider takes. */
@@ -149,150 +118,4 @@ export function uidDropAndRlimitArgs(
     );
   }
   return argv;
-}
-
-export interface LocalSandboxInit {
-  dirs: SandboxDirs;
-  owner: SandboxOwner | null;
-  isolation: SandboxIsolation;
-  warnings: string[];
-  limits: SandboxLimits;
-  cgroups: CgroupSupport | null;
-  launcher: Launcher;
-}
-
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-export class LocalSandbox implements Sandbox {
-  readonly id: string;
-  readonly workDir: string;
-  readonly isolation: SandboxIsolation;
-  readonly warnings: string[];
-  readonly limits: Readonly<SandboxLimits>;
-
-  private readonly dirs: SandboxDirs;
-  private readonly owner: SandboxOwner | null;
-  private readonly cgroups: CgroupSupport | null;
-  private readonly launcher: Launcher;
-  private readonly teardownController = new AbortController();
-  private readonly active = new Set<Promise<unknown>>();
-  private runs = 0;
-  private tornDown: Promise<void> | undefined;
-
-  constructor(init: LocalSandboxInit) {
-    this.dirs = init.dirs;
-    this.id = init.dirs.id;
-    this.workDir = init.dirs.workDir;
-    this.isolation = init.isolation;
-    this.warnings = [...init.warnings];
-    this.limits = Object.freeze({ ...init.limits });
-    this.owner = init.owner;
-    this.cgroups = init.cgroups;
-    this.launcher = init.launcher;
-  }
-
-  run(command: string[], opts: RunOptions = {}): Promise<RunResult> {
-    return this.track(this.runInner(command, opts));
-  }
-
-  private async runInner(command: string[], opts: RunOptions): Promise<RunResult> {
-    this.assertLive();
-    if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string' || a.includes('\0'))) {
-      throw new SandboxError('SANDBOX_INVALID_OPTIONS', 'command must be a non-empty array of strings (argv, no shell)');
-    }
-    const limits = mergeLimits(this.limits, opts.limits);
-    const env = checkEnv(opts.env ?? {});
-    const files = Object.entries(opts.files ?? {}).map(([path, content]) => [fileTarget(path), asBuffer(content)] as const);
-    const cwdRel = opts.cwd === undefined || opts.cwd === '' ? '' : workRelativePath(opts.cwd);
-    // The files and the cwd in one transfer, made inside the sandbox (transfer.ts).
-    await putFiles(this.transfer, this.limits, files, cwdRel);
-
-    const signal = opts.signal
-      ? AbortSignal.any([opts.signal, this.teardownController.signal])
-      : this.teardownController.signal;
-    const cgroup = this.cgroups
-      ? await RunCgroup.create(this.cgroups, runCgroupName(this.id, ++this.runs), this.launcher.cgroupLimits(limits))
-      : null;
-    try {
-      const plan = this.launcher.plan({ command, limits, env, cwd: cwdRel, cgroup });
-      return await runContained({ ...plan, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}), limits, signal, cgroup });
-    } finally {
-      await cgroup?.remove();
-    }
-  }
-
-  /** Written by the sandbox itself (transfer.ts): the host never opens a path in the work dir. */
-  async writeFile(path: string, content: string | Buffer): Promise<void> {
-    this.assertLive();
-    await this.track(putFiles(this.transfer, this.limits, [[fileTarget(path), asBuffer(content)]]));
-  }
-
-  /** Read by the sandbox itself, at most `limits.maxFileBytes` (transfer.ts). */
-  readFile(path: string): Promise<Buffer>;
-  readFile(path: string, encoding: BufferEncoding): Promise<string>;
-  async readFile(path: string, encoding?: BufferEncoding): Promise<Buffer | string> {
-    this.assertLive();
-    const data = await this.track(getFile(this.transfer, this.limits, workRelativePath(path) || '.'));
-    return encoding ? data.toString(encoding) : data;
-  }
-
-  /**
-   * Runs a transfer's program with the sandbox's launcher: the sandbox uid, its mounts (bubblewrap)
-   * or its cwd (weak), the work dir as cwd, no cgroup (its own short limits), killed by teardown.
-   */
-  private readonly transfer: TransferRunner = (command, { stdin, limits, stdoutBytesCap }) => {
-    const plan = this.launcher.plan({ command, limits, env: {}, cwd: '', cgroup: null });
-    return runContained({
-      ...plan,
-      ...(stdin !== undefined ? { stdin } : {}),
-      ...(stdoutBytesCap !== undefined ? { stdoutBytesCap } : {}),
-      limits,
-      signal: this.teardownController.signal,
-      cgroup: null,
-    });
-  };
-
-  teardown(): Promise<void> {
-    this.tornDown ??= (async () => {
-      this.teardownController.abort();
-      await Promise.allSettled([...this.active]);
-      await removeSandboxDirs(this.dirs);
-    })();
-    return this.tornDown;
-  }
-
-  private assertLive(): void {
-    if (this.tornDown) throw new SandboxError('SANDBOX_TORN_DOWN', `sandbox ${this.id} has been torn down`);
-  }
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.active.add(promise);
-    void promise.then(
-      () => this.active.delete(promise),
-      () => this.active.delete(promise),
-    );
-    return promise;
-  }
-}
-
-/** The normalised path of a file to write; the work dir itself is refused. */
-function fileTarget(path: string): string {
-  const rel = workRelativePath(path);
-  if (rel === '') throw new SandboxError('SANDBOX_PATH_ESCAPE', 'cannot write to the work dir itself');
-  return rel;
-}
-
-function asBuffer(content: string | Uint8Array): Buffer {
-  if (typeof content === 'string') return Buffer.from(content, 'utf8');
-  if (content instanceof Uint8Array) return Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-  throw new SandboxError('SANDBOX_INVALID_OPTIONS', 'file content must be a string or a Buffer');
-}
-
-function checkEnv(env: Record<string, string>): Record<string, string> {
-  for (const [name, value] of Object.entries(env)) {
-    if (!ENV_NAME.test(name) || typeof value !== 'string' || value.includes('\0')) {
-      throw new SandboxError('SANDBOX_INVALID_OPTIONS', `invalid environment variable ${JSON.stringify(name)}`);
-    }
-  }
-  return { ...env };
 }
