@@ -1,40 +1,15 @@
 /**
  * The `dxp` command line: wiring of commands to their modules, and error → exit code.
  * Each command's module is loaded when that command runs, so `dxp --help` does not pay for the
- * Temporal client, the worker, webpack or the dataset readers.
+ * Temporal client, the worker, webpack or the dataset readers (see cli-actions.ts). Option values
+ * are parsed and checked in cli-arguments.ts.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { connected, load, withExitCode } from './cli-actions';
+import { collectOrigin, httpUrl, port, positiveInt } from './cli-arguments';
 import { CliError, EXIT } from './exit-codes';
 import { oneLineError } from './errors';
 import { packageVersion } from './version';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number');
-  return n;
-}
-
-/** Commands return their exit code; this sets it without cutting pending output short. */
-function withExitCode<A extends unknown[]>(fn: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    process.exitCode = await fn(...args);
-  };
-}
-
-/**
- * A command's module, loaded when the command runs. `require`, not `import()`: the CommonJS build
- * compiles either to it, but tsx (a checkout) would hand `import()` to Node's ESM loader.
- */
-function load<T>(path: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path) as T;
-}
-
-/** Runs `fn` with a connected Temporal client (loaded on demand). */
-async function connected<T>(fn: (client: import('@temporalio/client').Client, config: import('../connection/config').ConnectionConfig) => Promise<T>): Promise<T> {
-  const { withClient } = load<typeof import('./cli-context')>('./cli-context');
-  return withClient(fn);
-}
 
 export function buildProgram(): Command {
   const program = new Command('dxp')
@@ -229,34 +204,6 @@ export function buildProgram(): Command {
     );
 
   return program;
-}
-
-/** Repeated `--origin`s, each checked as the origin a browser sends. */
-function collectOrigin(value: string, previous: string[] = []): string[] {
-  const { parseOrigin } = load<typeof import('./commands/codec-server')>('./commands/codec-server');
-  try {
-    return [...previous, parseOrigin(value)];
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
-
-/** An http(s) URL, as the Temporal UI's browser calls it (`<url>/decode`). */
-function httpUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError(`expected an http(s) URL such as http://127.0.0.1:8888, got '${value}'`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`expected an http(s) URL, got ${url.protocol} in '${value}'`);
-  return value;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 export function main(argv: string[]): void {
