@@ -2,22 +2,24 @@
  * LLM-as-judge evaluators for task modules: a prompt template, a set of allowed labels (rails)
  * with their scores, and one model call per evaluation (two when the first answer is unusable).
  * Model errors become the ApplicationFailures of {@link toActivityFailure}, so Temporal retries
- * the judge alone, never the task.
+ * the judge alone, never the task. Templates are checked and filled in judge-template.ts; the
+ * prompts and the reading of the model's answer are in judge-verdict.ts.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Duration, RetrySpec } from '../../core/spec';
 import type { EvaluationResult } from '../../core/records';
-import { rowOf, type EvaluatorDefinition, type ScoredRun } from '../tasks/define';
-import type { AssistantMessage, ChatResult, ModelClient } from './client';
+import type { EvaluatorDefinition, ScoredRun } from '../tasks/define';
+import type { ChatResult, ModelClient } from './client';
 import { defaultModelClient } from './default-client';
 import { toActivityFailure } from './errors';
+import { checkTemplate, renderTemplate } from './judge-template';
+import { correction, readVerdict, systemPrompt } from './judge-verdict';
 import type { ChatMessage } from './schemas';
+
+export { renderTemplate, TEMPLATE_ROOTS } from './judge-template';
 
 /** The failure type of a judge whose model gave no label from the rails twice; not retried. */
 export const JUDGE_UNPARSEABLE = 'JudgeUnparseable';
-
-/** Placeholder roots a template may use: `{{input}}`, `{{metadata.topic}}`, `{{row.question}}`, ... */
-export const TEMPLATE_ROOTS = ['input', 'output', 'expected', 'metadata', 'error', 'params', 'row'] as const;
 
 /** Activity options of a judge unless given (the spec's `evaluation` block still wins). */
 export const JUDGE_DEFAULTS = {
@@ -134,46 +136,6 @@ export function llmJudge(options: LlmJudgeOptions): EvaluatorDefinition<ScoredRu
   };
 }
 
-/** Fills `{{root.path}}` placeholders from the evaluator's arguments; strings as is, other values as JSON, missing ones empty. */
-export function renderTemplate(template: string, args: ScoredRun): string {
-  const roots: Record<(typeof TEMPLATE_ROOTS)[number], unknown> = {
-    input: args.input,
-    output: args.output,
-    expected: args.expected,
-    metadata: args.metadata,
-    error: args.error,
-    params: args.params,
-    row: rowOf(args),
-  };
-  return template.replace(PLACEHOLDER, (_match, path: string) => {
-    const [root, ...rest] = path.split('.');
-    let value: unknown = roots[root as keyof typeof roots];
-    for (const key of rest) {
-      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-    }
-    return display(value);
-  });
-}
-
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w-]*(?:\.[\w-]+)*)\s*\}\}/g;
-
-function display(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object') return JSON.stringify(value, null, 2);
-  return String(value);
-}
-
-function checkTemplate(name: string, template: string): void {
-  if (typeof template !== 'string' || template.trim() === '') throw new TypeError(`judge '${name}': template must be a non-empty string`);
-  const unknown = [...template.matchAll(PLACEHOLDER)]
-    .map((m) => m[1] ?? '')
-    .filter((path) => !(TEMPLATE_ROOTS as readonly string[]).includes(path.split('.')[0] ?? ''));
-  if (unknown.length > 0) {
-    throw new TypeError(`judge '${name}': unknown placeholders ${unknown.map((p) => `{{${p}}}`).join(', ')}; use ${TEMPLATE_ROOTS.map((r) => `{{${r}}}`).join(', ')} (and paths such as {{metadata.x}})`);
-  }
-}
-
 function checkRails(name: string, rails: Record<string, number>): Record<string, number> {
   const entries = Object.entries(rails ?? {});
   if (entries.length < 2) throw new TypeError(`judge '${name}': rails needs at least two labels, e.g. { correct: 1, incorrect: 0 }`);
@@ -188,60 +150,6 @@ function checkRails(name: string, rails: Record<string, number>): Record<string,
   return { ...rails };
 }
 
-function systemPrompt(labels: string[], explanation: boolean): string {
-  const list = labels.map((l) => JSON.stringify(l)).join(', ');
-  const shape = explanation
-    ? '{"explanation": "<a short justification>", "label": "<one of the labels>"}'
-    : '{"label": "<one of the labels>"}';
-  return [
-    'You are an impartial evaluator. Read the material the user gives you and judge it as asked.',
-    `Choose exactly one label from this list: ${list}.`,
-    `Answer with a single JSON object and nothing else: ${shape}`,
-  ].join('\n');
-}
-
-function correction(problem: string, labels: string[], explanation: boolean): string {
-  const fields = explanation ? '"explanation" (a string) and "label"' : '"label"';
-  return `Your answer could not be used: ${problem}. Reply again with only a JSON object with ${fields}, where "label" is exactly one of: ${labels.map((l) => JSON.stringify(l)).join(', ')}.`;
-}
-
-type Verdict = { ok: true; label: string; score: number; explanation?: string } | { ok: false; problem: string };
-
-function readVerdict(message: AssistantMessage, rails: Record<string, number>): Verdict {
-  const content = message.content?.trim() ?? '';
-  if (content === '') return { ok: false, problem: message.refusal ? `the model refused (${clip(message.refusal)})` : 'the answer was empty' };
-  const json = parseJsonObject(content);
-  if (json === undefined) return { ok: false, problem: `the answer is not a JSON object: ${clip(content)}` };
-  const raw = json.label;
-  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
-    return { ok: false, problem: `the JSON object has no "label" string: ${clip(content)}` };
-  }
-  const wanted = String(raw).trim();
-  const label = Object.prototype.hasOwnProperty.call(rails, wanted)
-    ? wanted
-    : Object.keys(rails).find((l) => l.toLowerCase() === wanted.toLowerCase());
-  const score = label === undefined ? undefined : rails[label];
-  if (label === undefined || score === undefined) return { ok: false, problem: `label ${JSON.stringify(wanted)} is not one of the allowed labels` };
-  const explanation = typeof json.explanation === 'string' && json.explanation.trim() !== '' ? json.explanation.trim() : undefined;
-  return { ok: true, label, score, ...(explanation !== undefined ? { explanation } : {}) };
-}
-
-/** The object in `text`: the whole text, a fenced block, or the span from the first `{` to the last `}`. */
-function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(text)?.[1];
-  const candidates = [text, fenced, text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    try {
-      const value: unknown = JSON.parse(candidate);
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-    } catch {
-      // try the next candidate
-    }
-  }
-  return undefined;
-}
-
 function usageMetadata(calls: ChatResult[]): Record<string, unknown> {
   const last = calls[calls.length - 1];
   const costs = calls.map((c) => c.costUsd);
@@ -253,8 +161,4 @@ function usageMetadata(calls: ChatResult[]): Record<string, unknown> {
     ...(costUsd !== undefined ? { costUsd } : {}),
     calls: calls.length,
   };
-}
-
-function clip(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
