@@ -4,11 +4,12 @@
  * budget. Every turn and every tool call is its own activity: after a crash the workflow replays
  * the completed ones from history and re-runs only the call that was in flight.
  */
-import { isCancellation, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { AgentActivities } from '../activities/agent-activities';
 import type { AgentToolResult, AgentTurnResult, TranscriptMessage } from '../core/agent-io';
 import { toActivityOptions } from './activity-options';
-import { describeFailure, failedAttempts, failureWarnings, warningsOf } from './failures';
+import { failedAttempts, failureWarnings, warningsOf } from './failures';
+import { timedStep } from './step-timing';
 import type { ActivityPlan, AgentPlan, AgentStats, Example, StepTiming, TaskPlan } from '../core/records';
 import type { TaskOutcome } from './task-steps';
 
@@ -68,21 +69,21 @@ export async function runAgent(plan: TaskPlan, agent: AgentPlan, ex: Example, re
       error = `agent spent its token budget (${stats.totalTokens} of ${agent.tokenBudget} tokens) in ${stats.turns} turns without a final answer`;
       break;
     }
-    const t0 = Date.now();
-    let result: AgentTurnResult;
-    try {
-      result = await activities.agentTurn.executeWithOptions(toActivityOptions(agent.turn, `turn ${turn}`), [
-        { ...base, turn, transcript, ...(tokensLeft !== undefined ? { tokensLeft } : {}) },
-      ]);
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const reason = describeFailure(err);
-      steps.push({ name: `turn ${turn}`, durationMs: Date.now() - t0, attempts: failedAttempts(err), error: reason });
+    const outcome = await timedStep(
+      steps,
+      `turn ${turn}`,
+      () =>
+        activities.agentTurn.executeWithOptions(toActivityOptions(agent.turn, `turn ${turn}`), [
+          { ...base, turn, transcript, ...(tokensLeft !== undefined ? { tokensLeft } : {}) },
+        ]),
+      { ok: (r) => ({ attempts: r.attempt }), failed: (err, reason) => ({ attempts: failedAttempts(err), error: reason }) },
+    );
+    if (!outcome.ok) {
       stats.stopReason = 'error';
-      error = `turn ${turn} failed: ${reason}`;
+      error = `turn ${turn} failed: ${outcome.reason}`;
       break;
     }
-    steps.push({ name: `turn ${turn}`, durationMs: Date.now() - t0, attempts: result.attempt });
+    const result = outcome.value;
     count(stats, result);
     // Shown in the Temporal UI while the run goes on (a query, not a history event).
     const budget = agent.tokenBudget === undefined ? '' : ` of ${agent.tokenBudget}`;
@@ -111,18 +112,18 @@ export async function runAgent(plan: TaskPlan, agent: AgentPlan, ex: Example, re
   if (answer !== undefined) {
     output = answer;
     if (agent.hasOutput) {
-      const t0 = Date.now();
-      try {
-        output = await activities.agentOutput.executeWithOptions(
-          { startToCloseTimeout: '1m', retry: { maximumAttempts: 3 }, summary: 'agent output' },
-          [{ task: plan.task, example: ex, answer, transcript, turns: stats.turns }],
-        );
-        steps.push({ name: 'output', durationMs: Date.now() - t0 });
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        const reason = describeFailure(err);
-        steps.push({ name: 'output', durationMs: Date.now() - t0, error: reason });
-        error = `agent output failed: ${reason}`;
+      const outcome = await timedStep(
+        steps,
+        'output',
+        () =>
+          activities.agentOutput.executeWithOptions({ startToCloseTimeout: '1m', retry: { maximumAttempts: 3 }, summary: 'agent output' }, [
+            { task: plan.task, example: ex, answer, transcript, turns: stats.turns },
+          ]),
+        { ok: () => ({}), failed: (_err, reason) => ({ error: reason }) },
+      );
+      if (outcome.ok) output = outcome.value;
+      else {
+        error = `agent output failed: ${outcome.reason}`;
         output = null;
       }
     }
@@ -143,27 +144,22 @@ async function callTool(
   steps: StepTiming[],
 ): Promise<AgentToolResult> {
   const name = call.function.name;
-  const t0 = Date.now();
   // An unknown tool is refused by the activity at once; these options only schedule that answer.
   const options = agent.tools[name] ?? UNKNOWN_TOOL;
-  try {
-    const result = await activities.agentTool.executeWithOptions(toActivityOptions(options, `turn ${turn} tool ${name}`), [
-      { ...base, turn, callId: call.id, tool: name, arguments: call.function.arguments },
-    ]);
-    steps.push({
-      name: `turn ${turn} tool ${name}`,
-      durationMs: Date.now() - t0,
-      attempts: result.attempt,
-      ...(result.error !== undefined ? { error: result.error } : {}),
-      ...warningsOf(result),
-    });
-    return result;
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    const reason = describeFailure(err);
-    steps.push({ name: `turn ${turn} tool ${name}`, durationMs: Date.now() - t0, attempts: failedAttempts(err), error: reason, ...failureWarnings(err) });
-    return { content: `error: ${reason}`, error: reason, attempt: failedAttempts(err) ?? 0 };
-  }
+  const outcome = await timedStep(
+    steps,
+    `turn ${turn} tool ${name}`,
+    () =>
+      activities.agentTool.executeWithOptions(toActivityOptions(options, `turn ${turn} tool ${name}`), [
+        { ...base, turn, callId: call.id, tool: name, arguments: call.function.arguments },
+      ]),
+    {
+      ok: (result) => ({ attempts: result.attempt, ...(result.error !== undefined ? { error: result.error } : {}), ...warningsOf(result) }),
+      failed: (err, reason) => ({ attempts: failedAttempts(err), error: reason, ...failureWarnings(err) }),
+    },
+  );
+  if (outcome.ok) return outcome.value;
+  return { content: `error: ${outcome.reason}`, error: outcome.reason, attempt: failedAttempts(outcome.err) ?? 0 };
 }
 
 function historyIsLong(): boolean {

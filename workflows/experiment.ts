@@ -102,42 +102,44 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   const experimentId = spec.name;
   const workflowId = workflowInfo().workflowId;
   const workflowStartTime = new Date(workflowInfo().startTime).toISOString();
-  // Undefined only while a new experiment prepares (a continued one carries it in).
-  let state: CarriedState | undefined = input.carried;
-  let phase: ExperimentProgress['phase'] = state ? 'running' : 'preparing';
+  // What the progress query sees: undefined only while a new experiment prepares (a continued one carries it in).
+  let known: CarriedState | undefined = input.carried;
+  let phase: ExperimentProgress['phase'] = known ? 'running' : 'preparing';
   let firstFailure: RunRecord | undefined;
-  const progress = (): ExperimentProgress => progressOf(state, { experimentId, name: spec.name, phase, workflowStartTime });
+  const progress = (): ExperimentProgress => progressOf(known, { experimentId, name: spec.name, phase, workflowStartTime });
 
   setHandler(progressQuery, progress);
 
-  if (!state) {
-    const prepared = await prepareIo.prepareExperiment({ experimentId, spec, workflowId }).catch((err) => failWorkflowWith(err));
-    state = initialState(prepared, { startedAt: workflowStartTime, uploadToArize: spec.dryRun === false });
-  }
-  const s: CarriedState = state;
+  const state: CarriedState =
+    known ??
+    initialState(await prepareIo.prepareExperiment({ experimentId, spec, workflowId }).catch((err) => failWorkflowWith(err)), {
+      startedAt: workflowStartTime,
+      uploadToArize: spec.dryRun === false,
+    });
+  known = state;
   phase = 'running';
   const results = createResultsFlusher({
     experimentId,
     experimentName: spec.name,
     ownerWorkflowId: workflowId,
     flushEvery: spec.flushEvery,
-    state: s,
+    state,
     onArizeBatch: (outcome) => {
-      if (s.arize) onArizeBatch(s.arize, outcome);
+      if (state.arize) onArizeBatch(state.arize, outcome);
     },
     progress: () => progressLine(progress()),
   });
 
   /** Counts a run reported by its child, by signal or by completion, once (the caller checked it is in flight). */
   const accept = (record: RunRecord): void => {
-    onRunFinished(s, record);
+    onRunFinished(state, record);
     if (record.error) firstFailure ??= record;
     results.add(record);
   };
   // Set once the state exists (no await since the carried state came in): a report buffered
   // before it is delivered here, at the same point of the history.
   setHandler(runFinishedSignal, (record) => {
-    if (!(record.workflowId in s.inFlight)) {
+    if (!(record.workflowId in state.inFlight)) {
       log.warn('ignoring a report from an example not in flight', { workflowId: record.workflowId });
       return;
     }
@@ -148,14 +150,14 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   const perPage = pageRows(spec.concurrency, spec.repetitions, MAX_PAGE_ROWS);
   let startedThisGeneration = 0;
   const stopOnError = (): boolean => spec.exitOnError && firstFailure !== undefined;
-  const done = (): boolean => allDone(s);
-  const slotFree = (): boolean => canStart(s, spec.concurrency);
+  const done = (): boolean => allDone(state);
+  const slotFree = (): boolean => canStart(state, spec.concurrency);
 
   const refill = async (): Promise<void> => {
     const page = await datasetIo
-      .readExamples({ source: s.source, cursor: s.cursor, limit: perPage, sample: s.sample })
+      .readExamples({ source: state.source, cursor: state.cursor, limit: perPage, sample: state.sample })
       .catch((err) => failWorkflowWith(err));
-    take(s, page, { cap: dryRunCap, repetitions: spec.repetitions });
+    take(state, page, { cap: dryRunCap, repetitions: spec.repetitions });
   };
 
   // Starts are not awaited: a slot freed by a finished child is refilled in the same workflow
@@ -167,12 +169,12 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     const { example: ex, repetition } = run;
     const childId = exampleWorkflowId(experimentId, ex.id, repetition);
     // A second row with the id of one still running: its workflow id is taken, and the first run must stay tracked.
-    if (!markStarted(s, run, childId)) return rejectDuplicate(run);
+    if (!markStarted(state, run, childId)) return rejectDuplicate(run);
     startedThisGeneration++;
     starting++;
     startChild(example, {
       workflowId: childId,
-      args: [{ experimentId, parentWorkflowId: workflowId, example: ex, repetition, plan: s.plan, ...(byCompletion ? { report: 'completion' as const } : {}) }],
+      args: [{ experimentId, parentWorkflowId: workflowId, example: ex, repetition, plan: state.plan, ...(byCompletion ? { report: 'completion' as const } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
@@ -195,7 +197,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
         (err: unknown) => {
           if (isCancellation(err)) return;
           // The id is taken by an earlier row with the same example id whose run has finished.
-          delete s.inFlight[childId];
+          delete state.inFlight[childId];
           rejectDuplicate(run, err);
         },
       )
@@ -217,7 +219,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   /** A child's outcome in this generation's history: counted unless its signal came first. */
   const acceptOwn = (childId: string, record: RunRecord | undefined): void => {
     ownChildren.delete(childId);
-    if (record && childId in s.inFlight) accept(record);
+    if (record && childId in state.inFlight) accept(record);
   };
 
   /**
@@ -226,7 +228,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
    * it (the signal fails) has its completion on its way into this history: wait for it.
    */
   const handOver = async (): Promise<void> => {
-    const children = [...ownChildren].filter((id) => id in s.inFlight);
+    const children = [...ownChildren].filter((id) => id in state.inFlight);
     ownChildren.clear();
     await Promise.all(
       children.map(async (childId) => {
@@ -234,7 +236,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
           await getExternalWorkflowHandle(childId).signal(reportBySignalSignal);
         } catch (err) {
           if (isCancellation(err)) throw err;
-          await condition(() => !(childId in s.inFlight));
+          await condition(() => !(childId in state.inFlight));
         }
       }),
     );
@@ -243,7 +245,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   /** A row whose example id repeats an earlier row's: a failed run of its own; the earlier run is kept. */
   const rejectDuplicate = (run: QueuedRun, startError?: unknown): void => {
     const taken = startError === undefined || startError instanceof WorkflowExecutionAlreadyStartedError;
-    const record = onRunRejected(s, experimentId, run, taken ? undefined : String(startError));
+    const record = onRunRejected(state, experimentId, run, taken ? undefined : String(startError));
     firstFailure ??= record;
     results.add(record);
     log.warn('example rejected: its id repeats an earlier row', { exampleId: run.example.id, row: run.example.index + 1 });
@@ -261,15 +263,15 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
         await results.drain();
         await condition(allHandlersFinished);
         if (results.pending() > 0) continue;
-        s.generation++;
-        return await nextGeneration({ spec, carried: s });
+        state.generation++;
+        return await nextGeneration({ spec, carried: state });
       }
       if (slotFree()) {
-        if (s.queue.length === 0) {
+        if (state.queue.length === 0) {
           await refill();
           continue;
         }
-        s.queue.splice(0, startCapacity(s, spec.concurrency, budget, startedThisGeneration)).forEach(startRun);
+        state.queue.splice(0, startCapacity(state, spec.concurrency, budget, startedThisGeneration)).forEach(startRun);
         continue;
       }
       results.flushIfDue();
@@ -298,22 +300,22 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     await condition(() => starting === 0);
     if (status !== 'completed') {
       await Promise.all(
-        Object.keys(s.inFlight).map((id) => getExternalWorkflowHandle(id).cancel().catch(() => undefined)),
+        Object.keys(state.inFlight).map((id) => getExternalWorkflowHandle(id).cancel().catch(() => undefined)),
       );
     }
     await results.drain();
     await condition(allHandlersFinished);
     await results.drain();
     const stored = await sinkIo.finalizeExperiment.executeWithOptions(
-      { ...SINK_OPTIONS, ...(s.storeTaskQueue !== undefined ? { taskQueue: s.storeTaskQueue } : {}) },
-      [{ experimentId, status, ...(s.store !== undefined ? { store: s.store } : {}) }],
+      { ...SINK_OPTIONS, ...(state.storeTaskQueue !== undefined ? { taskQueue: state.storeTaskQueue } : {}) },
+      [{ experimentId, status, ...(state.store !== undefined ? { store: state.store } : {}) }],
     );
     // The experiment's own tally counts every run, whichever worker (and disk) stored it; an
     // experiment carried over from before the tally existed has only the store's count.
-    const own = s.tally
-      ? summaryOf(s.tally, { experimentId, name: spec.name, status, location: stored.location, startedAt: s.startedAt, finishedAt: stored.finishedAt })
+    const own = state.tally
+      ? summaryOf(state.tally, { experimentId, name: spec.name, status, location: stored.location, startedAt: state.startedAt, finishedAt: stored.finishedAt })
       : stored;
-    const summary = { ...own, ...(s.arize ? { arize: s.arize } : {}) };
+    const summary = { ...own, ...(state.arize ? { arize: state.arize } : {}) };
     upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
     phase = 'done';
     setCurrentDetails(renderProgress(progress()));

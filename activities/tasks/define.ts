@@ -47,20 +47,7 @@ export type TaskDefinition = SimpleTask | MultiStepTask | AgentTask;
  * `heartbeat`, `sandbox`). Kept for evaluators and tests that build these arguments by hand;
  * removed in 0.3.
  */
-export interface EvaluatorArgs {
-  /** The task's output. */
-  output: unknown;
-  input: unknown;
-  /** The dataset's expected output. */
-  expected: unknown;
-  datasetRow: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  /** The task's error, when it failed (evaluators run on failed runs too, as in Arize). */
-  error?: string;
-  /** Parameters from the spec (`evaluators: [{ use, with }]`). */
-  params: Record<string, unknown>;
-  signal: AbortSignal;
-}
+export type EvaluatorArgs = Pick<EvaluatorContext, 'output' | 'input' | 'expected' | 'datasetRow' | 'metadata' | 'error' | 'params' | 'signal'>;
 
 /**
  * The part of a run that the built-in evaluators and `llmJudge` read: an {@link EvaluatorContext}
