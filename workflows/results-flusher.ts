@@ -4,7 +4,7 @@
  * background while children run. A batch cut short by cancellation is kept and sent again; Arize
  * trouble never stops the experiment (the runs stay in the store for `dxp upload`).
  */
-import { ActivityFailure, CancellationScope, isCancellation, log, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, isCancellation, log, proxyActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
 import type { ExperimentActivities } from '../activities/experiment-activities';
 import { uploadToArize } from './arize-upload';
 import type { CarriedState } from './experiment-contract';
@@ -22,6 +22,28 @@ const RECORD_OPTIONS = {
   retry: { initialInterval: '1s', maximumInterval: '1m' }, // no maximumAttempts: unlimited
 } as const;
 const { recordRuns } = proxyActivities<ExperimentActivities>(RECORD_OPTIONS);
+
+/**
+ * What the flusher reaches outside itself: in a workflow, the store's activity, the Arize upload
+ * and a timer; in its unit test (test/results-flusher.test.ts), fakes, with no server.
+ */
+export interface FlusherIo {
+  recordRuns(options: ActivityOptions, input: Parameters<ExperimentActivities['recordRuns']>[0]): Promise<unknown>;
+  uploadToArize(input: Parameters<typeof uploadToArize>[0]): ReturnType<typeof uploadToArize>;
+  /** Resolves when the flush interval has passed. */
+  interval(): Promise<void>;
+  /** False while the scope is being cancelled: a flush cut by cancellation is retried only in the non-cancellable finish. */
+  mayRetry(): boolean;
+  warn(message: string, attributes: Record<string, unknown>): void;
+}
+
+const WORKFLOW_IO: FlusherIo = {
+  recordRuns: (options, input) => recordRuns.executeWithOptions(options, [input]),
+  uploadToArize: (input) => uploadToArize(input),
+  interval: () => sleep(FLUSH_INTERVAL),
+  mayRetry: () => !CancellationScope.current().consideredCancelled,
+  warn: (message, attributes) => log.warn(message, attributes),
+};
 
 export interface ResultsFlusher {
   add(record: RunRecord): void;
@@ -48,7 +70,7 @@ export interface FlusherOptions {
   progress?: () => string;
 }
 
-export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
+export function createResultsFlusher(opts: FlusherOptions, io: FlusherIo = WORKFLOW_IO): ResultsFlusher {
   const { experimentId, flushEvery } = opts;
   const pending: RunRecord[] = [];
   let flushing: Promise<void> | undefined;
@@ -61,14 +83,14 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
   const storeBatch = async (batch: RunRecord[]): Promise<void> => {
     const line = opts.progress?.();
     const { store, storeTaskQueue } = opts.state;
-    await recordRuns.executeWithOptions(
+    await io.recordRuns(
       {
         ...RECORD_OPTIONS,
         // Only workers of the experiment's store poll its queue: no run is written anywhere else.
         ...(storeTaskQueue !== undefined ? { taskQueue: storeTaskQueue } : {}),
         ...(line ? { summary: `store ${batch.length} runs · ${line}` } : {}),
       },
-      [{ experimentId, runs: batch, ...(store !== undefined ? { store } : {}) }],
+      { experimentId, runs: batch, ...(store !== undefined ? { store } : {}) },
     );
     const s = opts.state;
     const arize = s.arize;
@@ -78,7 +100,7 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
       return;
     }
     try {
-      const result = await uploadToArize({
+      const result = await io.uploadToArize({
         experimentName: opts.experimentName,
         datasetId: s.source.datasetId,
         ownerWorkflowId: opts.ownerWorkflowId,
@@ -93,7 +115,7 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
       // Rejected, or down for longer than the upload's schedule-to-close: keep computing.
       const error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
       opts.onArizeBatch({ kind: 'failed', error, runs: batch.length });
-      log.warn('upload to Arize stopped; runs stay in the results store', { error });
+      io.warn('upload to Arize stopped; runs stay in the results store', { error });
     }
   };
 
@@ -120,7 +142,7 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
   const armTimer = (): void => {
     if (timerArmed || pending.length === 0) return;
     timerArmed = true;
-    sleep(FLUSH_INTERVAL)
+    io.interval()
       .then(() => {
         intervalPassed = true;
       })
@@ -146,7 +168,7 @@ export function createResultsFlusher(opts: FlusherOptions): ResultsFlusher {
           const err = flushError;
           flushError = undefined;
           // Retry a flush cut by cancellation once we are in the non-cancellable finish.
-          if (isCancellation(err) && !CancellationScope.current().consideredCancelled) continue;
+          if (isCancellation(err) && io.mayRetry()) continue;
           throw err;
         }
       }
