@@ -123,7 +123,7 @@ test('at DEBUG: the failure has its stack (and the bundler its report)', async (
   expect(output).toMatch(/\[WARN\] Activity failed: NonRetryableError: division by zero /);
   expect(output).toContain('[DEBUG] Activity failed (full error)');
   expect(output).toMatch(STACK_FRAME);
-  expect(output).toMatch(/at .*builtins\.ts/); // where the step threw
+  expect(output).toMatch(/at .*demo-tasks\.ts/); // where the step threw (the demo task, in activities/tasks/demo-tasks.ts)
   expect(output).toMatch(/\[DEBUG\] .*webpack .* compiled successfully/s);
 });
 

@@ -12,8 +12,6 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
   allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
@@ -24,26 +22,23 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ExperimentActivities } from '../activities/experiment-activities';
-import { example } from './example';
-import { reportBySignalSignal, runRecordOf } from './example-contract';
-import { EXPERIMENT_WORKFLOW_TASK_TIMEOUT, exampleWorkflowId, REPORT_BY_COMPLETION_PATCH, SMALL_GENERATIONS_PATCH } from './experiment-contract';
+import { createChildren } from './experiment-children';
+import { EXPERIMENT_WORKFLOW_TASK_TIMEOUT, REPORT_BY_COMPLETION_PATCH, SMALL_GENERATIONS_PATCH } from './experiment-contract';
 import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
 import { progressQuery, runFinishedSignal } from './experiment-contract';
-import { describeFailure, failWorkflowWith } from './failures';
+import { failWorkflowWith } from './failures';
 import { progressLine, renderProgress } from './progress-details';
 import { createResultsFlusher } from './results-flusher';
-import { unrunRecord, type Example, type RunRecord } from '../core/records';
+import type { RunRecord } from '../core/records';
 import {
   allDone,
   canStart,
   initialState,
-  markStarted,
   onArizeBatch,
   onRunFinished,
   onRunRejected,
@@ -54,7 +49,7 @@ import {
   take,
   type GenerationBudget,
 } from './experiment-state';
-import { EXAMPLE_ID, EXPERIMENT_NAME, RUN_STATUS } from './search-attributes';
+import { RUN_STATUS } from './search-attributes';
 import { summaryOf } from '../core/summary-tally';
 import { dryRunCap as dryRunCapOf } from '../core/dry-run';
 
@@ -148,7 +143,6 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
 
   const dryRunCap = dryRunCapOf(spec.dryRun);
   const perPage = pageRows(spec.concurrency, spec.repetitions, MAX_PAGE_ROWS);
-  let startedThisGeneration = 0;
   const stopOnError = (): boolean => spec.exitOnError && firstFailure !== undefined;
   const done = (): boolean => allDone(state);
   const slotFree = (): boolean => canStart(state, spec.concurrency);
@@ -160,88 +154,6 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     take(state, page, { cap: dryRunCap, repetitions: spec.repetitions });
   };
 
-  // Starts are not awaited: a slot freed by a finished child is refilled in the same workflow
-  // task, not after a whole batch of starts has been confirmed.
-  let starting = 0;
-  /** Children of this generation that report by their completion (ids). */
-  const ownChildren = new Set<string>();
-  const startRun = (run: QueuedRun): void => {
-    const { example: ex, repetition } = run;
-    const childId = exampleWorkflowId(experimentId, ex.id, repetition);
-    // A second row with the id of one still running: its workflow id is taken, and the first run must stay tracked.
-    if (!markStarted(state, run, childId)) return rejectDuplicate(run);
-    startedThisGeneration++;
-    starting++;
-    startChild(example, {
-      workflowId: childId,
-      args: [{ experimentId, parentWorkflowId: workflowId, example: ex, repetition, plan: state.plan, ...(byCompletion ? { report: 'completion' as const } : {}) }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: EXPERIMENT_NAME, value: spec.name },
-        { key: EXAMPLE_ID, value: ex.id },
-        // A child reporting by completion has its workflow status instead.
-        ...(byCompletion ? [] : [{ key: RUN_STATUS, value: 'running' }]),
-      ],
-      staticSummary: `${spec.name}: example ${ex.id}, repetition ${repetition}`,
-    })
-      .then(
-        (child) => {
-          if (!byCompletion) return;
-          ownChildren.add(childId);
-          child.result().then(
-            (record) => acceptOwn(childId, record),
-            (err: unknown) => acceptOwn(childId, runRecordOf(err) ?? closedWithoutRecord(ex, repetition, childId, err)),
-          );
-        },
-        (err: unknown) => {
-          if (isCancellation(err)) return;
-          // The id is taken by an earlier row with the same example id whose run has finished.
-          delete state.inFlight[childId];
-          rejectDuplicate(run, err);
-        },
-      )
-      .finally(() => {
-        starting--;
-      });
-  };
-
-  /**
-   * A child of this generation that closed with no run record (terminated, timed out, cancelled
-   * by someone else): a failed run, so the experiment does not wait for it forever. Children
-   * cancelled by the experiment's own finish are not counted.
-   */
-  const closedWithoutRecord = (ex: Example, repetition: number, childId: string, err: unknown): RunRecord | undefined => {
-    if (isCancellation(err) && phase === 'finishing') return undefined;
-    return unrunRecord({ exampleId: ex.id, repetition, workflowId: childId }, `the example workflow closed without a run record: ${describeFailure(err)}`);
-  };
-
-  /** A child's outcome in this generation's history: counted unless its signal came first. */
-  const acceptOwn = (childId: string, record: RunRecord | undefined): void => {
-    ownChildren.delete(childId);
-    if (record && childId in state.inFlight) accept(record);
-  };
-
-  /**
-   * Before continue-as-new: the next generation has no handle on this one's children, so those
-   * still running are asked to report by signal. A child that closed before the request reached
-   * it (the signal fails) has its completion on its way into this history: wait for it.
-   */
-  const handOver = async (): Promise<void> => {
-    const children = [...ownChildren].filter((id) => id in state.inFlight);
-    ownChildren.clear();
-    await Promise.all(
-      children.map(async (childId) => {
-        try {
-          await getExternalWorkflowHandle(childId).signal(reportBySignalSignal);
-        } catch (err) {
-          if (isCancellation(err)) throw err;
-          await condition(() => !(childId in state.inFlight));
-        }
-      }),
-    );
-  };
-
   /** A row whose example id repeats an earlier row's: a failed run of its own; the earlier run is kept. */
   const rejectDuplicate = (run: QueuedRun, startError?: unknown): void => {
     const taken = startError === undefined || startError instanceof WorkflowExecutionAlreadyStartedError;
@@ -251,15 +163,26 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     log.warn('example rejected: its id repeats an earlier row', { exampleId: run.example.id, row: run.example.index + 1 });
   };
 
+  const children = createChildren({
+    experimentId,
+    experimentName: spec.name,
+    workflowId,
+    state,
+    byCompletion,
+    accept,
+    reject: rejectDuplicate,
+    finishing: () => phase === 'finishing',
+  });
+
   try {
     for (;;) {
       setCurrentDetails(renderProgress(progress()));
       if (stopOnError()) break;
       if (done()) break;
-      if (shouldContinueAsNew(workflowInfo(), budget, startedThisGeneration)) {
+      if (shouldContinueAsNew(workflowInfo(), budget, children.startedThisGeneration())) {
         // Carry over only children known to exist (a start can still fail as a duplicate).
-        await condition(() => starting === 0);
-        await handOver();
+        await condition(() => children.starting() === 0);
+        await children.handOver();
         await results.drain();
         await condition(allHandlersFinished);
         if (results.pending() > 0) continue;
@@ -271,7 +194,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
           await refill();
           continue;
         }
-        state.queue.splice(0, startCapacity(state, spec.concurrency, budget, startedThisGeneration)).forEach(startRun);
+        state.queue.splice(0, startCapacity(state, spec.concurrency, budget, children.startedThisGeneration())).forEach((run) => children.start(run));
         continue;
       }
       results.flushIfDue();
@@ -297,7 +220,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   /** Stops children still running (cancel, failure), stores every pending run, writes the summary. */
   async function finish(status: ExperimentResult['status']): Promise<ExperimentResult> {
     phase = 'finishing';
-    await condition(() => starting === 0);
+    await condition(() => children.starting() === 0);
     if (status !== 'completed') {
       await Promise.all(
         Object.keys(state.inFlight).map((id) => getExternalWorkflowHandle(id).cancel().catch(() => undefined)),
