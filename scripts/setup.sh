@@ -78,6 +78,22 @@ if [ -z "${DXP_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1 && ! comm
   fi
 fi
 
+# Phoenix (Arize's open-source server for traces and experiments), the real receiver of the
+# tracing tests (test/tracing.test.ts): opt-in, since it takes about a minute and 850 MB, into its
+# own venv in .tools/phoenix/. `DXP_WITH_PHOENIX=1 npm run setup`; .ci/run asks for it.
+PHOENIX_VERSION="${PHOENIX_VERSION:-20.26.0}"
+PHOENIX_VENV=".tools/phoenix"
+if [ "${DXP_WITH_PHOENIX:-0}" = "1" ]; then
+  if [ -x "$PHOENIX_VENV/bin/phoenix" ] && [ "$("$PHOENIX_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("arize-phoenix"))' 2>/dev/null)" = "$PHOENIX_VERSION" ]; then
+    echo "setup: Phoenix $PHOENIX_VERSION already installed in $PHOENIX_VENV"
+  else
+    echo "setup: installing Phoenix $PHOENIX_VERSION (PyPI arize-phoenix) into $PHOENIX_VENV (about a minute, 850 MB)"
+    "${PYTHON:-python3}" -m venv "$PHOENIX_VENV"
+    "$PHOENIX_VENV/bin/pip" install --quiet --disable-pip-version-check "arize-phoenix==$PHOENIX_VERSION"
+    echo "setup: Phoenix installed: $PHOENIX_VENV/bin/phoenix"
+  fi
+fi
+
 if [ "${DXP_SKIP_TEMPORAL_CLI:-0}" = "1" ]; then
   echo "setup: skipping the Temporal CLI install (DXP_SKIP_TEMPORAL_CLI=1)"
   exit 0
