@@ -4,9 +4,9 @@
  * or slow never fails or slows what is traced: the queue is bounded (spans beyond it are dropped),
  * exports time out, and what was exported, refused or dropped is counted for the process's log.
  */
-import { context, trace, type Context } from '@opentelemetry/api';
+import { context, propagation, trace, type Context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { Resource } from '@opentelemetry/resources';
 import {
@@ -42,6 +42,9 @@ export interface TracingCounts {
 
 export interface Tracing {
   provider: BasicTracerProvider;
+  /** The processor every span goes through (workflow spans, which leave the sandbox by a sink, too). */
+  spanProcessor: SpanProcessor;
+  resource: Resource;
   counts(): TracingCounts;
   /** Spans ended but neither exported nor failed: still queued, or dropped by the full queue. */
   unaccounted(): number;
@@ -53,9 +56,10 @@ export interface StartTracingOptions {
   /** Where spans go instead of OTLP (a test's in-memory exporter). */
   exporter?: SpanExporter;
   /**
-   * Default true: the process's tracer provider and context manager (async hooks), so that
-   * `trace.getTracer(...)` in user code finds it and `startActiveSpan` nests under the span
-   * around it (an activity's, a step's), with no dxp-specific code.
+   * Default true: the process's tracer provider, context manager (async hooks) and W3C trace
+   * context propagator, so that `trace.getTracer(...)` in user code finds it, `startActiveSpan`
+   * nests under the span around it (an activity's, a step's) with no dxp-specific code, and the
+   * Temporal interceptors carry the trace in the headers of workflows and activities.
    */
   global?: boolean;
   /** How long one export may take before it counts as failed; default 10 s. */
@@ -74,19 +78,24 @@ export function startTracing(config: Extract<TracingConfig, { enabled: true }>, 
     scheduledDelayMillis: SCHEDULE_DELAY_MS,
     exportTimeoutMillis: exportTimeoutMs,
   });
+  const resource = new Resource({ 'service.name': config.serviceName, 'openinference.project.name': config.projectName });
   const provider = new BasicTracerProvider({
-    resource: new Resource({ 'service.name': config.serviceName, 'openinference.project.name': config.projectName }),
+    resource,
     sampler: samplerOf(config.sampler, config.ratio),
     spanLimits: { attributeValueLengthLimit: MAX_ATTRIBUTE_CHARS },
   });
-  provider.addSpanProcessor(countingProcessor(batches, counts));
+  const spanProcessor = countingProcessor(batches, counts);
+  provider.addSpanProcessor(spanProcessor);
   const global = options.global ?? true;
   if (global) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     trace.setGlobalTracerProvider(provider);
   }
   return {
     provider,
+    spanProcessor,
+    resource,
     counts: () => ({ ...counts }),
     unaccounted: () => counts.ended - counts.exported - counts.failed,
     async shutdown() {
@@ -96,6 +105,7 @@ export function startTracing(config: Extract<TracingConfig, { enabled: true }>, 
       await Promise.all(inFlight);
       if (global) {
         trace.disable();
+        propagation.disable();
         context.disable();
       }
     },

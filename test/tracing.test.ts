@@ -11,6 +11,7 @@ import { SpanKind, type Span } from '@opentelemetry/api';
 import { freePort } from '../client/dev-server';
 import { startTracing, MAX_QUEUED_SPANS } from '../connection/tracing';
 import { ARIZE_OTLP_TRACES_URL, tracingConfigFromEnv, TracingConfigError, type TracingConfig } from '../connection/tracing-config';
+import { workerSettings } from '../workers/config';
 import { startPhoenix, type PhoenixServer } from './helpers/phoenix';
 import { waitFor } from './helpers/processes';
 
@@ -80,6 +81,13 @@ describe('settings', () => {
   ])('refused, naming the variable: %j', (env, message) => {
     expect(() => tracingConfigFromEnv(env)).toThrow(TracingConfigError);
     expect(() => tracingConfigFromEnv(env)).toThrow(message);
+  });
+
+  test('the worker refuses a bad tracing setting at start, with its other settings problems', () => {
+    expect(() => workerSettings({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://collector' })).toThrow(
+      /^worker configuration: .*OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL; got "ftp:\/\/collector"/,
+    );
+    expect(() => workerSettings({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).not.toThrow();
   });
 
   test("a malformed header names its position and key, never a value (it may be an API key)", () => {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { modelConfigFromEnv } from '../activities/model/config';
 import { sandboxModeFromEnv } from '../activities/sandbox/from-env';
 import { codecKeysFromEnv } from '../connection/codec/keys';
+import { tracingConfigFromEnv } from '../connection/tracing-config';
 import { resultsStoreConfig, type ResultsStoreConfig } from '../activities/sinks/store-config';
 import { DEFAULT_TASK_QUEUE } from '../workflows/experiment-contract';
 import { durationSchema } from '../core/spec';
@@ -70,6 +71,7 @@ export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv =
     // Payload keys are read again by createWorker; a bad one names its variable, never the key.
     problemOf(() => codecKeysFromEnv(env)),
     problemOf(() => resultsStoreConfig(env, dataDir)),
+    problemOf(() => tracingConfigFromEnv(env)),
   ].filter((p): p is string => p !== undefined);
   if (!parsed.success || problems.length > 0) {
     const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -142,4 +144,17 @@ export const WORKER_ENV_VARS = [
   'DXP_SANDBOX',
   'DXP_CODEC_KEYS',
   'DXP_CODEC_KEY_FILE',
+  'DXP_TRACING',
+  'DXP_TRACE_PROJECT',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'OTEL_SERVICE_NAME',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_SDK_DISABLED',
+  'PHOENIX_COLLECTOR_ENDPOINT',
+  'PHOENIX_API_KEY',
+  'ARIZE_SPACE_ID',
 ] as const;

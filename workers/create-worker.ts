@@ -17,6 +17,9 @@ import type { TaskModule } from '../activities/tasks/define';
 import { dataConverterFromEnv } from '../connection/codec/data-converter';
 import { requireEncodedFailures } from '../connection/codec/workflow-bundle';
 import type { ConnectionConfig } from '../connection/config';
+import { startTracing } from '../connection/tracing';
+import { tracingConfigFromEnv } from '../connection/tracing-config';
+import { tracingWorkerOptions, WORKFLOW_TRACING_MODULE } from './tracing';
 import type { WorkerSettings } from './config';
 import { bundlerLogger } from './logger';
 import { combineWorkers, disposeUnstarted, type DxpWorker } from './dxp-worker';
@@ -54,6 +57,9 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
   const ownSandboxes = modules.filter((m) => m.sandboxProvider).at(-1)?.sandboxProvider;
   const sandboxes = ownSandboxes ? sandboxSourceOf(ownSandboxes) : sandboxSourceFromEnv(serviceEnv);
   const model = lazyModelClient(serviceEnv);
+  // OTEL_EXPORTER_OTLP_* or DXP_TRACING: spans of every workflow and activity; none set, no cost.
+  const tracingConfig = tracingConfigFromEnv(serviceEnv);
+  const tracing = tracingConfig.enabled ? startTracing(tracingConfig) : undefined;
   // The store's migration runs here, at start: a database a worker cannot reach fails it now.
   const sink = await openResultsStore(settings.resultsStore, {
     migrate: true,
@@ -86,6 +92,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     maxHeartbeatThrottleInterval: settings.heartbeatThrottle as Duration,
     defaultHeartbeatThrottleInterval: settings.heartbeatThrottle as Duration,
     ...(dataConverter ? { dataConverter } : {}),
+    ...(tracing ? tracingWorkerOptions(tracing) : {}),
   } satisfies Partial<WorkerOptions>;
   try {
     const modelWorker = await Worker.create({
@@ -99,7 +106,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     let main: Worker;
     try {
       results = await Worker.create({ ...common, taskQueue: resultsTaskQueue, maxConcurrentActivityTaskExecutions: RESULTS_CONCURRENCY });
-      main = await Worker.create(await bundledQuietly({
+      main = await Worker.create(await bundledQuietly(tracing ? [WORKFLOW_TRACING_MODULE] : [], {
         ...common,
         taskQueue: settings.taskQueue,
         ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
@@ -112,9 +119,13 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
       throw err;
     }
     // The store's connections and the model client close once all have drained: the last activities still use them.
-    return combineWorkers({ main, model: modelWorker, results }, { afterStop: () => Promise.all([sink.close(), model.close()]).then(() => undefined) });
+    return combineWorkers(
+      { main, model: modelWorker, results },
+      { afterStop: () => Promise.all([sink.close(), model.close(), tracing?.shutdown()]).then(() => undefined) },
+    );
   } catch (err) {
     await sink.close().catch(() => undefined);
+    await tracing?.shutdown();
     throw err;
   }
 }
@@ -134,14 +145,18 @@ export function resultsTaskQueueOf(taskQueue: string, storeIdentity: string): st
  * Bundles `workflowsPath` here rather than in Worker.create, whose bundler logs its webpack report
  * at INFO on every start: the same bundle, with that report at DEBUG.
  */
-async function bundledQuietly(options: WorkerOptions): Promise<WorkerOptions> {
+async function bundledQuietly(workflowInterceptorModules: string[], options: WorkerOptions): Promise<WorkerOptions> {
   // Workflows encode their failures' messages in the sandbox: with a codec, the bundle carries its failure converter.
   const failureConverterPath = options.dataConverter?.failureConverterPath;
   if (options.workflowBundle && failureConverterPath) await requireEncodedFailures(options.workflowBundle);
   if (options.workflowBundle || !options.workflowsPath) return options;
   const { workflowsPath, ...rest } = options;
   const logger = bundlerLogger(Runtime.instance().logger);
-  return { ...rest, workflowBundle: await bundleWorkflowCode({ workflowsPath, logger, ...(failureConverterPath ? { failureConverterPath } : {}) }) };
+  // A prebuilt bundle (DXP_WORKFLOW_BUNDLE, tests) has what it was built with: trace with one built with WORKFLOW_TRACING_MODULE.
+  return {
+    ...rest,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger, workflowInterceptorModules, ...(failureConverterPath ? { failureConverterPath } : {}) }),
+  };
 }
 
 /** Arize is optional: configured by ARIZE_API_KEY; a bad ARIZE_* value fails the worker at start. */

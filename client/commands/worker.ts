@@ -5,6 +5,7 @@ import { ResultsStoreError } from '../../activities/sinks/postgres-store';
 import { describeStore } from '../../activities/sinks/store-config';
 import { workerSettings, type WorkerFlags } from '../../workers/config';
 import { WorkerLogger } from '../../workers/logger';
+import { tracingConfigFromEnv } from '../../connection/tracing-config';
 import { CliError, EXIT, loadConnectionConfig, unreachableMessage } from '../cli-context';
 import { requireSearchAttributes } from '../search-attributes-check';
 
@@ -35,11 +36,18 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     process.stdout.write(
       `dxp worker on ${config.address}, namespace ${config.namespace}, task queue ${settings.taskQueue}` +
         `, model queue ${settings.modelTaskQueue} (${settings.modelRate !== undefined ? `${settings.modelRate}/s across workers` : 'no rate limit'})` +
-        `${settings.tasksModule ? `, tasks ${settings.tasksModule}` : ''}; results in ${describeStore(settings.resultsStore)} (queue ${worker.resultsTaskQueue})\n`,
+        `${settings.tasksModule ? `, tasks ${settings.tasksModule}` : ''}; results in ${describeStore(settings.resultsStore)} (queue ${worker.resultsTaskQueue})` +
+        `${describeTracing()}\n`,
     );
     await worker.run();
     return EXIT.ok;
   } finally {
     await connection.close();
   }
+}
+
+/** Where the worker's spans go (the URL and project, never a header), or nothing when tracing is off. */
+function describeTracing(): string {
+  const tracing = tracingConfigFromEnv(process.env);
+  return tracing.enabled ? `; traces to ${tracing.tracesUrl} (project ${tracing.projectName})` : '';
 }

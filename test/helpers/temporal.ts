@@ -73,6 +73,8 @@ export async function startTestWorker(
     env?: NodeJS.ProcessEnv;
     /** The model client's and DXP_SANDBOX's settings (createWorker's `serviceEnv`); default: process.env. */
     serviceEnv?: NodeJS.ProcessEnv;
+    /** A workflow bundle of its own (e.g. with the tracing interceptors); default: the shared one. */
+    workflowBundle?: { code: string };
     /** Overrides of the parsed settings, e.g. `{ modelRate: 2 }`. */
     settings?: Partial<WorkerSettings>;
   },
@@ -89,7 +91,7 @@ export async function startTestWorker(
     namespace: server.namespace,
     settings,
     modules: opts.modules ?? [],
-    workflowBundle: await workflowBundle(),
+    workflowBundle: opts.workflowBundle ?? (await workflowBundle()),
     env: opts.env ?? {},
     ...(opts.serviceEnv ? { serviceEnv: opts.serviceEnv } : {}),
   });

@@ -1,0 +1,33 @@
+/**
+ * A worker's tracing, when it is configured (connection/tracing-config.ts): the Temporal SDK's
+ * OpenTelemetry interceptors, so one trace follows an experiment from the client's start through
+ * the experiment workflow, each example's child workflow and every activity; workflow spans leave
+ * the sandbox through a sink into the same span pipeline. The workflow side is bundled in
+ * (WORKFLOW_TRACING_MODULE), so a worker with tracing bundles its workflows with it.
+ */
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  OpenTelemetryWorkflowClientInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import type { WorkerOptions } from '@temporalio/worker';
+import type { Tracing } from '../connection/tracing';
+
+/** The workflow interceptors' module, for bundleWorkflowCode's `workflowInterceptorModules`. */
+export const WORKFLOW_TRACING_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
+/** The interceptors and the workflow span sink of a traced worker. */
+export function tracingWorkerOptions(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  return {
+    interceptors: {
+      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    },
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+  };
+}
+
+/** The client interceptor that starts a workflow's trace and hands its context on in the headers. */
+export function tracingClientInterceptors(): { workflow: OpenTelemetryWorkflowClientInterceptor[] } {
+  return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
+}
