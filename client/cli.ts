@@ -33,7 +33,13 @@ export function buildProgram(): Command {
         const { checkPlan, runCommand } = load<typeof import('./commands/run')>('./commands/run');
         const spec = loadSpecFile(specPath);
         checkPlan(spec, opts.tasks ?? (isModuleFile(specPath) ? specPath : process.env.DXP_TASKS));
-        return connected((client, config) => runCommand(client, config, spec, opts));
+        const { startCliTracing } = load<typeof import('./cli-tracing')>('./cli-tracing');
+        const tracing = startCliTracing();
+        try {
+          return await connected((client, config) => runCommand(client, config, spec, opts));
+        } finally {
+          await tracing?.shutdown(); // the start's span, sent before the process ends
+        }
       }),
     );
 

@@ -11,6 +11,7 @@ import { isArizeDataset, type DatasetSpec, type ExperimentSpec } from '../core/s
 import { dryRunCap } from '../core/dry-run';
 import { dataConverterFromEnv } from '../connection/codec/data-converter';
 import type { ConnectionConfig } from '../connection/config';
+import { tracingConfigFromEnv } from '../connection/tracing-config';
 
 export type ExperimentHandle = WorkflowHandle<typeof experiment>;
 
@@ -25,7 +26,24 @@ export async function connectClient(config: ConnectionConfig, dataConverter: Dat
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
     connectTimeout: 5_000,
   });
-  return new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) });
+  const interceptors = tracingInterceptors();
+  return new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}), ...(interceptors ? { interceptors } : {}) });
+}
+
+/**
+ * With tracing configured, a start is a span and its context goes to the workflow in the headers
+ * (the tracer is the process's: a no-op until a command such as `dxp run` starts tracing). The
+ * interceptors load only then, so a CLI without tracing starts as fast as before. A bad setting
+ * adds none here: the commands that trace refuse it before they connect.
+ */
+function tracingInterceptors(): ReturnType<typeof import('../workers/tracing').tracingClientInterceptors> | undefined {
+  try {
+    if (!tracingConfigFromEnv().enabled) return undefined;
+  } catch {
+    return undefined;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when tracing is on
+  return (require('../workers/tracing') as typeof import('../workers/tracing')).tracingClientInterceptors();
 }
 
 export interface StartResult {

@@ -4,6 +4,7 @@
  * activities; a user's own span inside a step (plain @opentelemetry/api, no dxp code) is a child
  * of that step's activity span. Read back through Phoenix's REST API.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { Client, Connection } from '@temporalio/client';
@@ -13,6 +14,7 @@ import { startExperiment } from '../client/experiments';
 import type { DevServer } from '../client/dev-server';
 import { parseSpec } from '../client/spec-file';
 import { tracingClientInterceptors, WORKFLOW_TRACING_MODULE } from '../workers/tracing';
+import { dxpEnv, runDxp } from './helpers/cli';
 import { startPhoenix, type PhoenixServer } from './helpers/phoenix';
 import { waitFor } from './helpers/processes';
 import { startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
@@ -31,6 +33,7 @@ let server: DevServer;
 let worker: RunningWorker | undefined;
 let client: Client;
 let dir: string;
+let bundle: { code: string };
 
 const traced = defineTasks({
   tasks: {
@@ -55,7 +58,7 @@ const traced = defineTasks({
 beforeAll(async () => {
   dir = tempDir('dxp-tracing-pipeline-');
   [phoenix, server] = await Promise.all([startPhoenix(), startTestServer()]);
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: new DefaultLogger('WARN') });
+  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: new DefaultLogger('WARN') });
   worker = await startTestWorker(server, {
     dataDir: join(dir, 'store'),
     taskQueue,
@@ -111,3 +114,53 @@ test('one trace from the start to every step, with the user span under its step'
   }
   expect(inTrace.filter((s) => s.name === 'user-work').map((s) => s.attributes['user.example']).sort()).toEqual(['a', 'b']);
 }, 180_000);
+
+test('`dxp run` with the same settings makes the start the root of the trace the workers carry on', async () => {
+  const cliQueue = 'tracing-pipeline-cli';
+  const cliWorker = await startTestWorker(server, {
+    dataDir: join(dir, 'store-cli'),
+    taskQueue: cliQueue,
+    modules: [traced],
+    workflowBundle: bundle,
+    serviceEnv: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: phoenix.tracesUrl, DXP_TRACE_PROJECT: project },
+  });
+  try {
+    const specPath = join(dir, 'traced-cli.yaml');
+    writeFileSync(specPath, `name: traced-cli\ndataset: { path: ${JSON.stringify(writeJsonl(dir, 'cli-rows.jsonl', [{ id: 'c', input: 3 }]))} }\ntask: traced-steps\n`);
+    const result = await runDxp(['run', specPath, '--wait', '--task-queue', cliQueue], {
+      cwd: dir,
+      env: dxpEnv({ TEMPORAL_ADDRESS: server.address, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: phoenix.tracesUrl, DXP_TRACE_PROJECT: project }),
+    });
+    expect(result.code).toBe(0);
+  } finally {
+    await cliWorker.stop();
+  }
+  let last = '';
+  const { start, run } = await waitFor(
+    async () => {
+      try {
+        const spans = (await phoenix.get<{ data: PhoenixSpan[] }>(`/v1/projects/${project}/spans?limit=1000`)).data;
+        const start = spans.find((s) => s.name === 'StartWorkflow:experiment' && s.attributes.temporalWorkflowId === 'experiment/traced-cli');
+        const run = start && spans.find((s) => s.name === 'RunWorkflow:experiment' && s.parent_id === start.context.span_id);
+        last = `start ${start ? 'found' : 'missing'}, run ${run ? 'found' : 'missing'}`;
+        return start && run ? { start, run } : undefined;
+      } catch (err) {
+        last = (err as Error).message;
+        return undefined;
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 500, describe: () => `the CLI's start span and the experiment's run under it (last: ${last})` },
+  );
+  expect(start.parent_id).toBeNull();
+  expect(run.context.trace_id).toBe(start.context.trace_id);
+}, 180_000);
+
+test('`dxp run` refuses a bad tracing setting before it starts anything, naming the variable', async () => {
+  const result = await runDxp(['run', join(dir, 'traced-cli.yaml')], {
+    cwd: dir,
+    env: dxpEnv({ TEMPORAL_ADDRESS: server.address, OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://collector' }),
+  });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('tracing: OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL');
+  expect(result.stdout).not.toContain('Started');
+});

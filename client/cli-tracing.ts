@@ -1,0 +1,19 @@
+/**
+ * Tracing of a CLI command that starts work (`dxp run`): with OTEL_EXPORTER_OTLP_* or DXP_TRACING
+ * set, the start is the root span of the experiment's trace, which the workers carry on. Bad
+ * settings are refused like the worker's; none set, nothing is loaded beyond this check.
+ */
+import { startTracing, type Tracing } from '../connection/tracing';
+import { tracingConfigFromEnv, TracingConfigError } from '../connection/tracing-config';
+import { CliError, EXIT } from './cli-context';
+
+export function startCliTracing(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
+  let config;
+  try {
+    config = tracingConfigFromEnv(env);
+  } catch (err) {
+    if (err instanceof TracingConfigError) throw new CliError(`tracing: ${err.message}`, EXIT.badInput);
+    throw err;
+  }
+  return config.enabled ? startTracing(config) : undefined;
+}
