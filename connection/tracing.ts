@@ -29,7 +29,7 @@ export const MAX_QUEUED_SPANS = 4096;
 const EXPORT_BATCH = 512;
 const EXPORT_TIMEOUT_MS = 10_000;
 const SCHEDULE_DELAY_MS = 1_000;
-/** A span attribute longer than this is cut by the SDK (our own attributes are cut earlier, with a marker). */
+/** A span attribute longer than this is cut by the SDK: no span carries a 2 MB payload. */
 const MAX_ATTRIBUTE_CHARS = 32 * 1024;
 
 export interface TracingCounts {
@@ -86,6 +86,7 @@ export function startTracing(config: Extract<TracingConfig, { enabled: true }>, 
   });
   const spanProcessor = countingProcessor(batches, counts);
   provider.addSpanProcessor(spanProcessor);
+  // One per process: a second traced worker in the same process shares the first's (and the first's shutdown ends both).
   const global = options.global ?? true;
   if (global) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
