@@ -53,8 +53,6 @@ export interface Tracing {
 }
 
 export interface StartTracingOptions {
-  /** Where spans go instead of OTLP (a test's in-memory exporter). */
-  exporter?: SpanExporter;
   /**
    * Default true: the process's tracer provider, context manager (async hooks) and W3C trace
    * context propagator, so that `trace.getTracer(...)` in user code finds it, `startActiveSpan`
@@ -69,7 +67,7 @@ export interface StartTracingOptions {
 export function startTracing(config: Extract<TracingConfig, { enabled: true }>, options: StartTracingOptions = {}): Tracing {
   const counts: TracingCounts = { ended: 0, exported: 0, failed: 0 };
   const exportTimeoutMs = options.exportTimeoutMs ?? EXPORT_TIMEOUT_MS;
-  const target = options.exporter ?? new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers, timeoutMillis: exportTimeoutMs });
+  const target = new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers, timeoutMillis: exportTimeoutMs });
   const inFlight = new Set<Promise<void>>();
   const counted = countingExporter(target, counts, inFlight);
   const batches = new BatchSpanProcessor(counted, {

@@ -54,8 +54,8 @@ export function sandboxSourceOf(make: () => SandboxProvider | Promise<SandboxPro
   };
 }
 
-/** What the deprecated process-wide functions below hand out. */
-const fromProcessEnv = sandboxSourceFromEnv();
+/** What the deprecated process-wide functions below hand out: one source per environment, so a probe is made once. */
+const sourcesByEnv = new WeakMap<NodeJS.ProcessEnv, SandboxSource>();
 let custom: SandboxSource | undefined;
 
 /**
@@ -73,5 +73,11 @@ export function useSandboxProvider(make: (() => SandboxProvider | Promise<Sandbo
  */
 export function workerSandboxProvider(env?: NodeJS.ProcessEnv): Promise<SandboxProvider> {
   if (custom) return custom();
-  return env ? sandboxSourceFromEnv(env)() : fromProcessEnv();
+  const of = env ?? process.env;
+  let source = sourcesByEnv.get(of);
+  if (!source) {
+    source = sandboxSourceFromEnv(of);
+    sourcesByEnv.set(of, source);
+  }
+  return source();
 }
