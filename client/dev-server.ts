@@ -87,20 +87,75 @@ export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
 }
 
+/** How many times a server on ports we chose is started again after it exits during startup. */
+const START_ATTEMPTS = 3;
+
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const cliPath = opts.cliPath ?? requireTemporalCli();
   if (opts.port) await requireFreePort(opts.port, 'gRPC');
   if (opts.uiPort && !opts.headless) await requireFreePort(opts.uiPort, 'Web UI');
+  // The CLI picks its internal service ports itself (bind, release, bind again), and so do we for
+  // the ports the caller left open: another process can take one in between, and the server then
+  // exits while starting. With ports of our choosing, a fresh set is tried; a caller's port is kept.
+  const attempts = opts.port || (opts.uiPort && !opts.headless) ? 1 : START_ATTEMPTS;
+  const exits: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnDevServer(opts, cliPath);
+    } catch (err) {
+      if (!(err instanceof ServerExitedError) || attempt >= attempts) {
+        if (err instanceof ServerExitedError && exits.length > 0) {
+          throw new Error(`${err.message}\n(after ${attempts} attempts on fresh ports; earlier exits: ${exits.join(' | ')})`);
+        }
+        throw err;
+      }
+      exits.push(err.firstLine);
+    }
+  }
+}
+
+/** The server process ended before it served: the message keeps the head of its output, where the cause is. */
+class ServerExitedError extends Error {
+  constructor(
+    message: string,
+    readonly firstLine: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The first and last part of a process's stderr: a Go panic names its cause at the top, then prints pages of stack. */
+function stderrSummary(): { append(chunk: Buffer): void; text(): string } {
+  const HEAD = 2_000;
+  const TAIL = 2_000;
+  let head = '';
+  let tail = '';
+  let dropped = 0;
+  return {
+    append(chunk) {
+      const text = chunk.toString();
+      const room = HEAD - head.length;
+      head += text.slice(0, Math.max(0, room));
+      const rest = text.slice(Math.max(0, room));
+      const joined = tail + rest;
+      dropped += Math.max(0, joined.length - TAIL);
+      tail = joined.slice(-TAIL);
+    },
+    text() {
+      return (dropped > 0 ? `${head}\n[... ${dropped} characters left out ...]\n${tail}` : head + tail).trim();
+    },
+  };
+}
+
+async function spawnDevServer(opts: DevServerOptions, cliPath: string): Promise<DevServer> {
   const port = opts.port || (await freePort());
   const uiPort = opts.headless ? undefined : opts.uiPort || (await freePort());
   const namespace = opts.namespace ?? 'default';
   const child = spawn(cliPath, devServerArgs({ ...opts, port, uiPort }), {
     stdio: ['ignore', opts.stdio ?? 'ignore', opts.stdio ?? 'pipe'],
   });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
+  const stderr = stderrSummary();
+  child.stderr?.on('data', (chunk: Buffer) => stderr.append(chunk));
   const address = `127.0.0.1:${port}`;
   let exited = false;
   child.once('exit', () => {
@@ -117,10 +172,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 
   try {
     await waitUntilServing(address, namespace, opts.startTimeoutMs ?? 30_000, () =>
-      exited ? `the server exited (code ${child.exitCode}): ${stderr.trim() || 'no output'}` : undefined,
+      exited ? `the server exited (code ${child.exitCode}): ${stderr.text() || 'no output'}` : undefined,
     );
   } catch (err) {
     await stopWith('SIGKILL', 0);
+    if (exited) throw new ServerExitedError((err as Error).message, stderr.text().split('\n')[0] ?? '');
     throw err;
   }
   return {
