@@ -17,6 +17,10 @@ import { scopedUserCode, stepContext, userCode } from './tasks/user-code';
 import { FAILURE_TYPES } from '../core/failure-types';
 import { heartbeatEvery } from './shared/heartbeat';
 import { processServices, type ActivityServices } from './services';
+import { trace } from '@opentelemetry/api';
+import { OpenInferenceSpanKind, SemanticConventions as OI } from '@arizeai/openinference-semantic-conventions';
+import { annotate, inSpan, payload, runAttributes } from './shared/spans';
+import { DXP_ATTRIBUTES } from '../core/run-trace';
 
 /** `services` default to the process-wide ones (for a test without a worker); a worker passes its own. */
 export function createAgentActivities(registry: TaskRegistry, services: ActivityServices = processServices()) {
@@ -30,6 +34,9 @@ export function createAgentActivities(registry: TaskRegistry, services: Activity
       const maxTokens = capTokens(agent.model?.maxTokens, input.tokensLeft);
       // A model call can take minutes: heartbeat so a dead worker is noticed within the heartbeat timeout.
       const beat = heartbeatEvery(1_000, () => ({ turn: input.turn }), ctx);
+      // The model client's LLM span nests under this activity's span: say which run and turn it is.
+      const activitySpan = trace.getActiveSpan();
+      if (activitySpan) annotate(activitySpan, () => ({ ...runAttributes(input.example, input.repetition), [DXP_ATTRIBUTES.turn]: input.turn }));
       try {
         const result = await client.chat(
           {
@@ -75,12 +82,25 @@ export function createAgentActivities(registry: TaskRegistry, services: Activity
       if (typeof args !== 'object' || args === null || Array.isArray(args)) {
         return refusal(`the arguments of '${input.tool}' must be a JSON object`, attempt);
       }
-      const { value, warnings } = await scopedUserCode(services, tool.autoHeartbeat, (scope) => {
-        const ctx: ToolContext = { ...stepContext({ ...input, outputs: {} }, scope, services), turn: input.turn, callId: input.callId };
-        return tool.run(args, ctx);
+      const attributes = () => ({
+        ...runAttributes(input.example, input.repetition),
+        [DXP_ATTRIBUTES.turn]: input.turn,
+        [OI.TOOL_NAME]: input.tool,
+        ...(tool.description ? { [OI.TOOL_DESCRIPTION]: tool.description } : {}),
+        ...(tool.parameters ? { [OI.TOOL_PARAMETERS]: JSON.stringify(tool.parameters) } : {}),
+        [OI.TOOL_CALL_ID]: input.callId,
+        ...payload('input', input.arguments),
       });
-      const max = agent.maxToolResultChars ?? AGENT_DEFAULTS.maxToolResultChars;
-      return { content: truncate(toText(value), max), attempt, ...(warnings.length > 0 ? { warnings } : {}) };
+      return inSpan(`tool ${input.tool}`, OpenInferenceSpanKind.TOOL, attributes, async (span) => {
+        const { value, warnings } = await scopedUserCode(services, tool.autoHeartbeat, (scope) => {
+          const ctx: ToolContext = { ...stepContext({ ...input, outputs: {} }, scope, services), turn: input.turn, callId: input.callId };
+          return tool.run(args, ctx);
+        });
+        const max = agent.maxToolResultChars ?? AGENT_DEFAULTS.maxToolResultChars;
+        const content = truncate(toText(value), max);
+        annotate(span, () => payload('output', content));
+        return { content, attempt, ...(warnings.length > 0 ? { warnings } : {}) };
+      });
     },
 
     async agentOutput(input: AgentOutputInput): Promise<unknown> {

@@ -2,6 +2,7 @@
  * Plain data that crosses the workflow/activity boundary and lands in results.
  * Types only: safe to import from workflows, activities, client and tests alike.
  */
+import type { RunTraceRef } from './run-trace';
 import type { BindingSpec, Duration, LocalDatasetSpec, RetrySpec } from './spec';
 
 /** One dataset row, bound the way Arize's SDK binds it (input, expected output, metadata, whole row). */
@@ -130,6 +131,8 @@ export interface RunRecord {
   durationMs: number;
   /** Temporal workflow id of the example workflow, for finding it in the UI. */
   workflowId: string;
+  /** The run's own trace, when the worker traced it (tracing on and the run sampled). */
+  trace?: RunTraceRef;
   /**
    * Set on the failed run of a row whose example id repeats an earlier row's (1-based row): it
    * never ran, is stored beside the earlier run, and is not uploaded to Arize (same example).

@@ -19,7 +19,7 @@ import { requireEncodedFailures } from '../connection/codec/workflow-bundle';
 import type { ConnectionConfig } from '../connection/config';
 import { startTracing } from '../connection/tracing';
 import { tracingConfigFromEnv } from '../connection/tracing-config';
-import { tracingWorkerOptions, WORKFLOW_TRACING_MODULE } from './tracing';
+import { tracingWorkerOptions, WORKFLOW_TRACING_MODULES } from './tracing';
 import type { WorkerSettings } from './config';
 import { bundlerLogger } from './logger';
 import { combineWorkers, disposeUnstarted, type DxpWorker } from './dxp-worker';
@@ -106,7 +106,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     let main: Worker;
     try {
       results = await Worker.create({ ...common, taskQueue: resultsTaskQueue, maxConcurrentActivityTaskExecutions: RESULTS_CONCURRENCY });
-      main = await Worker.create(await bundledQuietly(tracing ? [WORKFLOW_TRACING_MODULE] : [], {
+      main = await Worker.create(await bundledQuietly(tracing ? WORKFLOW_TRACING_MODULES : [], {
         ...common,
         taskQueue: settings.taskQueue,
         ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
@@ -152,7 +152,7 @@ async function bundledQuietly(workflowInterceptorModules: string[], options: Wor
   if (options.workflowBundle || !options.workflowsPath) return options;
   const { workflowsPath, ...rest } = options;
   const logger = bundlerLogger(Runtime.instance().logger);
-  // A prebuilt bundle (DXP_WORKFLOW_BUNDLE, tests) has what it was built with: trace with one built with WORKFLOW_TRACING_MODULE.
+  // A prebuilt bundle (DXP_WORKFLOW_BUNDLE, tests) has what it was built with: trace with one built with WORKFLOW_TRACING_MODULES.
   return {
     ...rest,
     workflowBundle: await bundleWorkflowCode({ workflowsPath, logger, workflowInterceptorModules, ...(failureConverterPath ? { failureConverterPath } : {}) }),

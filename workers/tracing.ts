@@ -3,7 +3,7 @@
  * OpenTelemetry interceptors, so one trace follows an experiment from the client's start through
  * the experiment workflow, each example's child workflow and every activity; workflow spans leave
  * the sandbox through a sink into the same span pipeline. The workflow side is bundled in
- * (WORKFLOW_TRACING_MODULE), so a worker with tracing bundles its workflows with it.
+ * (WORKFLOW_TRACING_MODULES), so a worker with tracing bundles its workflows with it.
  */
 import {
   makeWorkflowExporter,
@@ -14,8 +14,14 @@ import {
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Tracing } from '../connection/tracing';
 
-/** The workflow interceptors' module, for bundleWorkflowCode's `workflowInterceptorModules`. */
-export const WORKFLOW_TRACING_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+/**
+ * The workflow interceptors' modules, for bundleWorkflowCode's `workflowInterceptorModules`, in
+ * order: dxp's run-trace boundary first (one trace per run), then the SDK's.
+ */
+export const WORKFLOW_TRACING_MODULES = [
+  require.resolve('../workflows/trace-boundary'),
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
 
 /** The interceptors and the workflow span sink of a traced worker. */
 export function tracingWorkerOptions(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { defineSignal } from '@temporalio/workflow';
 import type { AgentCarryOver } from './agent-loop';
 import type { Example, RunRecord, TaskPlan } from '../core/records';
+import type { RunTraceRef } from '../core/run-trace';
 
 export const EXAMPLE_WORKFLOW_TYPE = 'example';
 
@@ -24,6 +25,8 @@ export interface ExampleInput {
   plan: TaskPlan;
   /** Set when a run continued as new: when the first run started (epoch ms). */
   startedAt?: number;
+  /** Set when a run continued as new: the trace its first run started. */
+  trace?: RunTraceRef;
   /** Set when a long agent conversation continued as new: where it stands. */
   agentProgress?: AgentCarryOver;
   /**

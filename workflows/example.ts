@@ -21,6 +21,8 @@ import { runAgent } from './agent-loop';
 import type { AgentStats, EvaluatorOutcome, RunRecord } from '../core/records';
 import { RUN_STATUS } from './search-attributes';
 import { runSteps, type TaskOutcome } from './task-steps';
+import { annotateRunSpan, currentRunTrace } from './run-trace';
+import { runSpanInput, runSpanOutput } from './run-span-attributes';
 
 // Options are given per call (executeWithOptions); these only satisfy the proxy's defaults.
 const activities = proxyActivities<TaskActivities>({ startToCloseTimeout: '1m' });
@@ -34,13 +36,16 @@ export async function example(input: ExampleInput): Promise<ExampleResult> {
   });
   // From when the server created this run, so waiting for a worker counts too.
   const startedAt = input.startedAt ?? workflowInfo().startTime.getTime();
+  // The run's own trace (trace-boundary.ts), named on its record: what Arize and Phoenix link by.
+  const trace = input.trace ?? currentRunTrace();
+  annotateRunSpan(() => runSpanInput(input));
   let task: TaskOutcome & { agent?: AgentStats } = { output: null, steps: [] };
   if (ex.malformed) task = { ...task, error: `malformed row: ${ex.malformed}` };
   else if (plan.agent) {
     const run = await runAgent(plan, plan.agent, ex, repetition, input.agentProgress);
     if ('continueAsNew' in run) {
       // A request to report by signal must outlive the run it reached.
-      return continueAsNew<typeof example>({ ...input, startedAt, agentProgress: run.continueAsNew, ...(input.report && bySignal ? { report: 'signal' as const } : {}) });
+      return continueAsNew<typeof example>({ ...input, startedAt, ...(trace ? { trace } : {}), agentProgress: run.continueAsNew, ...(input.report && bySignal ? { report: 'signal' as const } : {}) });
     }
     task = run;
   } else task = await runSteps(plan, ex, repetition);
@@ -76,7 +81,9 @@ export async function example(input: ExampleInput): Promise<ExampleResult> {
     startedAt: new Date(startedAt).toISOString(),
     durationMs: Date.now() - startedAt,
     workflowId: workflowInfo().workflowId,
+    ...(trace ? { trace } : {}),
   };
+  annotateRunSpan(() => runSpanOutput(record));
   // Runs started with a `report` mode leave their status to the workflow's own (Completed, Failed).
   if (!input.report) upsertSearchAttributes([{ key: RUN_STATUS, value: error ? 'failed' : 'succeeded' }]);
   // Decided in the workflow task that completes the run: a `reportBySignal` arriving while that

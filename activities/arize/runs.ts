@@ -22,6 +22,12 @@ export function toArizeRun(run: RunRecord, ownerWorkflowId: string): ArizeRunInp
     [RUN_KEY_COLUMN]: runKey(run),
     [OWNER_COLUMN]: ownerWorkflowId,
   };
+  // The columns Arize's SDK writes, by which its UI opens a run's trace. An evaluator ran in the
+  // run's own trace (an EVALUATOR span there), so its trace is the run's.
+  if (run.trace) {
+    out['result.trace.id'] = run.trace.id;
+    out['result.trace.timestamp'] = run.trace.timestamp;
+  }
   if (run.agent) {
     // Token columns use OpenInference's names, which Arize's UI knows.
     out['llm.token_count.prompt'] = run.agent.promptTokens;
@@ -39,6 +45,10 @@ export function toArizeRun(run: RunRecord, ownerWorkflowId: string): ArizeRunInp
     if (evaluation.explanation !== undefined) out[`${prefix}.explanation`] = evaluation.explanation;
     if (evaluation.error !== undefined) out[`${prefix}.error`] = evaluation.error;
     for (const [key, value] of Object.entries(evaluation.metadata ?? {})) out[`${prefix}.metadata.${key}`] = value;
+    if (run.trace) {
+      out[`${prefix}.trace.id`] = run.trace.id;
+      out[`${prefix}.trace.timestamp`] = run.trace.timestamp;
+    }
   }
   return out;
 }

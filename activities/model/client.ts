@@ -25,6 +25,9 @@ import { isRetryableStatus, MODEL_ERROR_CODES, ModelApiError, ModelConfigError }
 import { CHAT_ENDPOINT, toResult } from './response';
 import { apiErrorSchema, chatRequestSchema, type ChatRequest } from './schemas';
 import type { ChatCallOptions, ChatResult, ModelClient, ModelClientOptions } from './types';
+import { OpenInferenceSpanKind } from '@arizeai/openinference-semantic-conventions';
+import { annotate, inSpan } from '../shared/spans';
+import { chatSpanRequest, chatSpanResult } from './chat-span';
 
 export type { AssistantMessage, ChatCallOptions, ChatResult, ChatUsage, ModelClient, ModelClientOptions, ToolCall } from './types';
 
@@ -91,27 +94,32 @@ export function createModelClient(options: ModelClientOptions = {}): ModelClient
       ...(req.responseFormat ? { response_format: req.responseFormat } : {}),
     };
 
-    const started = performance.now();
-    const response = await exchange(
-      transport.dispatcher,
-      {
-        origin,
-        path,
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          accept: 'application/json',
-          'content-type': 'application/json',
-          'user-agent': 'dxp-model-client',
+    // An LLM span around the call (a child of the activity's, or of the user's own span).
+    return inSpan(`chat ${model}`, OpenInferenceSpanKind.LLM, () => chatSpanRequest(body, req.maxTokens), async (span) => {
+      const started = performance.now();
+      const response = await exchange(
+        transport.dispatcher,
+        {
+          origin,
+          path,
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            accept: 'application/json',
+            'content-type': 'application/json',
+            'user-agent': 'dxp-model-client',
+          },
+          body: JSON.stringify(body),
         },
-        body: JSON.stringify(body),
-      },
-      { timeoutMs, signal: callOptions.signal, networkError: (err, timedOut) => networkError(err, timedOut, timeoutMs, model, redact) },
-    );
-    const latencyMs = Math.round(performance.now() - started);
-    const requestId = header(response.headers, 'x-request-id');
-    if (response.status < 200 || response.status >= 300) throw statusError(response, model, requestId, redact);
-    return toResult(response.status, response.text, { model, latencyMs, requestId, prices, redact });
+        { timeoutMs, signal: callOptions.signal, networkError: (err, timedOut) => networkError(err, timedOut, timeoutMs, model, redact) },
+      );
+      const latencyMs = Math.round(performance.now() - started);
+      const requestId = header(response.headers, 'x-request-id');
+      if (response.status < 200 || response.status >= 300) throw statusError(response, model, requestId, redact);
+      const result = toResult(response.status, response.text, { model, latencyMs, requestId, prices, redact });
+      annotate(span, () => chatSpanResult(result));
+      return result;
+    });
   }
 
   return { defaultModel, chat, close: () => transport.close() };
