@@ -8,16 +8,19 @@ import type { ArizeClient } from './arize/types';
 import { createExperimentActivities, type ExperimentActivityDeps } from './experiment-activities';
 import { createLogActivities } from './log-activities';
 import { createTaskActivities } from './task-activities';
+import type { PhoenixClient } from './phoenix/types';
+import { createPhoenixUploadActivities } from './phoenix-upload-activities';
 import type { ActivityServices } from './services';
 import { createUploadActivities } from './upload-activities';
 
-export function createActivities(deps: ExperimentActivityDeps & ActivityServices & { arize?: () => ArizeClient }) {
+export function createActivities(deps: ExperimentActivityDeps & ActivityServices & { arize?: () => ArizeClient; phoenix?: () => PhoenixClient }) {
   const services: ActivityServices = { model: deps.model, sandboxes: deps.sandboxes };
   return {
     ...createExperimentActivities(deps),
     ...createTaskActivities(deps.registry, services),
     ...createAgentActivities(deps.registry, services),
     ...createUploadActivities(deps.arize ? { arize: deps.arize } : {}),
+    ...createPhoenixUploadActivities(deps.phoenix ? { phoenix: deps.phoenix } : {}),
     ...createLogActivities({ datasets: deps.datasets }),
   };
 }

@@ -20,7 +20,8 @@ export function oneLineError(err: unknown): { message: string; exitCode: number 
       return { message: `dxp: no experiment named '${name}' on this Temporal server (\`dxp list\` shows those that exist)`, exitCode: EXIT.badInput };
     }
     case 'ArizeApiError':
-      // status 0: no answer at all (network, timeout); anything else: Arize answered and refused.
+    case 'PhoenixApiError':
+      // status 0: no answer at all (network, timeout); anything else: the service answered and refused.
       return { message: `dxp: ${firstLine(e.message)}`, exitCode: e.status === 0 ? EXIT.unreachable : EXIT.badInput };
   }
   const text = `${e.message} ${e.cause instanceof Error ? e.cause.message : ''}`;

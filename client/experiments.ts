@@ -7,7 +7,7 @@ import { TypedSearchAttributes, type DataConverter } from '@temporalio/common';
 import type { experiment } from '../workflows/experiment';
 import { DEFAULT_TASK_QUEUE, EXPERIMENT_WORKFLOW_TASK_TIMEOUT, EXPERIMENT_WORKFLOW_TYPE, experimentWorkflowId, progressQuery, type ExperimentInput, type ExperimentProgress } from '../workflows/experiment-contract';
 import { EXPERIMENT_NAME, RUN_STATUS } from '../workflows/search-attributes';
-import { isArizeDataset, type DatasetSpec, type ExperimentSpec } from '../core/spec';
+import { isArizeDataset, isPhoenixDataset, type DatasetSpec, type ExperimentSpec } from '../core/spec';
 import { dryRunCap } from '../core/dry-run';
 import { dataConverterFromEnv } from '../connection/codec/data-converter';
 import type { ConnectionConfig } from '../connection/config';
@@ -132,6 +132,7 @@ function describeSpec(spec: ExperimentSpec): string {
 }
 
 export function describeDataset(dataset: DatasetSpec): string {
+  if (isPhoenixDataset(dataset)) return `Phoenix dataset ${dataset.phoenix.dataset}${dataset.phoenix.version ? ` (version ${dataset.phoenix.version})` : ''}`;
   if (!isArizeDataset(dataset)) return dataset.path;
   const { space, dataset: name, version } = dataset.arize;
   return `Arize dataset ${space ? `${space}/` : ''}${name}${version ? ` (version ${version})` : ''}`;

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { isExperiment } from '../activities/tasks/define-experiment';
 import { loadTaskModule } from '../activities/tasks/load-module';
-import { experimentSpecSchema, isArizeDataset, type ExperimentSpec } from '../core/spec';
+import { experimentSpecSchema, isRemoteDataset, type ExperimentSpec } from '../core/spec';
 
 export class SpecError extends Error {
   constructor(
@@ -26,7 +26,7 @@ export function parseSpec(value: unknown, source = 'spec', baseDir = process.cwd
   if (!result.success) throw new SpecError(source, describeIssues(result.error));
   const spec = result.data;
   const dataset = spec.dataset;
-  if (!isArizeDataset(dataset) && !isAbsolute(dataset.path)) spec.dataset = { ...dataset, path: resolve(baseDir, dataset.path) };
+  if (!isRemoteDataset(dataset) && !isAbsolute(dataset.path)) spec.dataset = { ...dataset, path: resolve(baseDir, dataset.path) };
   return spec;
 }
 

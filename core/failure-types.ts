@@ -15,6 +15,8 @@ export const FAILURE_TYPES = {
   logFailed: 'LogFailed',
   /** Uploading needs ARIZE_API_KEY in the worker's environment. */
   arizeNotConfigured: 'ArizeNotConfigured',
+  /** Sending runs to Phoenix needs PHOENIX_BASE_URL in the worker's environment. */
+  phoenixNotConfigured: 'PhoenixNotConfigured',
   /** Arize already has an experiment of that name that is not ours. */
   experimentNameTaken: 'ExperimentNameTaken',
 } as const;

@@ -22,7 +22,8 @@ export interface Example {
 /** A dataset source fixed at the start of an experiment (an Arize dataset pinned to one version). */
 export type ResolvedDataset =
   | { kind: 'local'; spec: LocalDatasetSpec }
-  | { kind: 'arize'; datasetId: string; datasetName: string; spaceId: string; versionId: string; binding: BindingSpec };
+  | { kind: 'arize'; datasetId: string; datasetName: string; spaceId: string; versionId: string; binding: BindingSpec }
+  | { kind: 'phoenix'; datasetId: string; datasetName: string; versionId: string; binding: BindingSpec };
 
 /** Activity options in plain data (resolved from task defaults and spec overrides). */
 export interface ActivityPlan {
@@ -185,6 +186,8 @@ export interface ExperimentSummary {
   location: string;
   /** The Arize AX experiment the runs were uploaded to, when the dataset is an Arize dataset. */
   arize?: ArizeUploadState;
+  /** The Phoenix experiment the runs were sent to, when the dataset is a Phoenix dataset (same counters). */
+  phoenix?: ArizeUploadState;
   startedAt: string;
   finishedAt: string;
 }

@@ -70,11 +70,36 @@ export const arizeDatasetSchema = z
   .strict();
 export type ArizeDatasetSpec = z.infer<typeof arizeDatasetSchema>;
 
-export const datasetSchema = z.union([localDatasetSchema, arizeDatasetSchema]);
+/** Phoenix example ids are the run's example ids (runs link back by them): no idColumn here. */
+export const phoenixDatasetSchema = z
+  .object({
+    phoenix: z
+      .object({
+        dataset: z.string({ error: 'required: the Phoenix dataset name or id' }).min(1, 'the Phoenix dataset name or id must not be empty'),
+        version: z.string().min(1).optional().describe('dataset version id; default: the newest, pinned at start'),
+      })
+      .strict(),
+    inputColumn: bindingShape.inputColumn,
+    expectedColumn: bindingShape.expectedColumn,
+    metadataColumn: bindingShape.metadataColumn,
+  })
+  .strict();
+export type PhoenixDatasetSpec = z.infer<typeof phoenixDatasetSchema>;
+
+export const datasetSchema = z.union([localDatasetSchema, arizeDatasetSchema, phoenixDatasetSchema]);
 export type DatasetSpec = z.infer<typeof datasetSchema>;
 
 export function isArizeDataset(dataset: DatasetSpec): dataset is ArizeDatasetSpec {
   return 'arize' in dataset;
+}
+
+export function isPhoenixDataset(dataset: DatasetSpec): dataset is PhoenixDatasetSpec {
+  return 'phoenix' in dataset;
+}
+
+/** A dataset on a server (Arize AX or Phoenix) rather than a local file. */
+export function isRemoteDataset(dataset: DatasetSpec): dataset is ArizeDatasetSpec | PhoenixDatasetSpec {
+  return isArizeDataset(dataset) || isPhoenixDataset(dataset);
 }
 
 export const evaluatorRefSchema = z.union([

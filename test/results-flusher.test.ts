@@ -42,6 +42,7 @@ function fakeIo() {
       if (uploadFails !== undefined) throw uploadFails;
       return { arizeExperimentId: 'ax-1', appended: input.runs.length, alreadyStored: 0 };
     },
+    uploadToPhoenix: () => Promise.reject(new Error('no Phoenix dataset in these tests')),
     interval: () => new Promise<void>((resolve) => timers.push(resolve)),
     mayRetry: () => retryAllowed,
     warn: (message) => warnings.push(message),

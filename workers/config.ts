@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { modelConfigFromEnv } from '../activities/model/config';
+import { phoenixConfigFromEnv } from '../activities/phoenix/config';
 import { sandboxModeFromEnv } from '../activities/sandbox/from-env';
 import { codecKeysFromEnv } from '../connection/codec/keys';
 import { tracingConfigFromEnv } from '../connection/tracing-config';
@@ -72,6 +73,7 @@ export function workerSettings(flags: WorkerFlags = {}, env: NodeJS.ProcessEnv =
     problemOf(() => codecKeysFromEnv(env)),
     problemOf(() => resultsStoreConfig(env, dataDir)),
     problemOf(() => tracingConfigFromEnv(env)),
+    problemOf(() => phoenixConfigFromEnv(env)),
   ].filter((p): p is string => p !== undefined);
   if (!parsed.success || problems.length > 0) {
     const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -137,6 +139,8 @@ export const WORKER_ENV_VARS = [
   'ARIZE_API_KEY',
   'ARIZE_BASE_URL',
   'ARIZE_SPACE',
+  'PHOENIX_BASE_URL',
+  'PHOENIX_HOST',
   'OPENAI_BASE_URL',
   'OPENAI_API_KEY',
   'DXP_MODEL',

@@ -22,6 +22,7 @@ import { tracingConfigFromEnv } from '../connection/tracing-config';
 import { tracingWorkerOptions, WORKFLOW_TRACING_MODULES } from './tracing';
 import type { WorkerSettings } from './config';
 import { bundlerLogger } from './logger';
+import { lazyPhoenixClient } from './phoenix-client';
 import { combineWorkers, disposeUnstarted, type DxpWorker } from './dxp-worker';
 
 export type { DxpWorker } from './dxp-worker';
@@ -67,6 +68,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
   });
   const resultsTaskQueue = resultsTaskQueueOf(settings.taskQueue, sink.identity);
   const arize = lazyArizeClient(options.env ?? process.env);
+  const phoenix = lazyPhoenixClient(options.env ?? process.env);
   const workflowBundle =
     options.workflowBundle ?? (settings.workflowBundlePath ? { codePath: settings.workflowBundlePath } : undefined);
   // One object for both queues: the workflow's activity options decide where each call runs.
@@ -76,8 +78,10 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     datasets: createDatasetSources({
       ...(options.datasetBaseDir ? { baseDir: options.datasetBaseDir } : {}),
       ...(arize ? { arize: arize.get, ...(arize.space ? { defaultSpace: arize.space } : {}) } : {}),
+      ...(phoenix ? { phoenix: phoenix.get } : {}),
     }),
     ...(arize ? { arize: arize.get } : {}),
+    ...(phoenix ? { phoenix: phoenix.get } : {}),
     modelTaskQueue: settings.modelTaskQueue,
     resultsTaskQueue,
     model: model.get,
@@ -121,7 +125,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     // The store's connections and the model client close once all have drained: the last activities still use them.
     return combineWorkers(
       { main, model: modelWorker, results },
-      { afterStop: () => Promise.all([sink.close(), model.close(), tracing?.shutdown()]).then(() => undefined) },
+      { afterStop: () => Promise.all([sink.close(), model.close(), phoenix?.close(), tracing?.shutdown()]).then(() => undefined) },
     );
   } catch (err) {
     await sink.close().catch(() => undefined);

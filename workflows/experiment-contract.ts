@@ -83,6 +83,8 @@ export interface CarriedState {
   storeTaskQueue?: string;
   /** Upload to Arize AX: present when the dataset is an Arize dataset and this is not a dry run. */
   arize?: ArizeUploadState;
+  /** The same for a Phoenix dataset's experiment (present when not a dry run). */
+  phoenix?: ArizeUploadState;
   /** The summary so far, from the run records reported (absent in state carried from before it existed). */
   tally?: SummaryTally;
 }

@@ -45,6 +45,9 @@ export function initialState(prepared: Prepared, opts: { startedAt: string; uplo
     ...(prepared.source.kind === 'arize' && opts.uploadToArize
       ? { arize: { datasetId: prepared.source.datasetId, datasetVersionId: prepared.source.versionId, uploaded: 0, notUploaded: 0 } }
       : {}),
+    ...(prepared.source.kind === 'phoenix' && opts.uploadToArize
+      ? { phoenix: { datasetId: prepared.source.datasetId, datasetVersionId: prepared.source.versionId, uploaded: 0, notUploaded: 0 } }
+      : {}),
   };
 }
 
@@ -132,7 +135,7 @@ export type ArizeBatchOutcome =
   | { kind: 'failed'; error: string; runs: number }
   | { kind: 'skipped'; runs: number };
 
-/** Folds a batch's upload outcome into the carried Arize counters. */
+/** Folds a batch's upload outcome into the carried Arize (or Phoenix) counters. */
 export function onArizeBatch(arize: ArizeUploadState, outcome: ArizeBatchOutcome): void {
   if (outcome.kind === 'uploaded') {
     arize.experimentId = outcome.experimentId;

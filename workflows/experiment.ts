@@ -122,6 +122,10 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     onArizeBatch: (outcome) => {
       if (state.arize) onArizeBatch(state.arize, outcome);
     },
+    onPhoenixBatch: (outcome) => {
+      if (state.phoenix) onArizeBatch(state.phoenix, outcome);
+    },
+    repetitions: spec.repetitions,
     progress: () => progressLine(progress()),
   });
 
@@ -238,7 +242,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     const own = state.tally
       ? summaryOf(state.tally, { experimentId, name: spec.name, status, location: stored.location, startedAt: state.startedAt, finishedAt: stored.finishedAt })
       : stored;
-    const summary = { ...own, ...(state.arize ? { arize: state.arize } : {}) };
+    const summary = { ...own, ...(state.arize ? { arize: state.arize } : {}), ...(state.phoenix ? { phoenix: state.phoenix } : {}) };
     upsertSearchAttributes([{ key: RUN_STATUS, value: status }]);
     phase = 'done';
     setCurrentDetails(renderProgress(progress()));

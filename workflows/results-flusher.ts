@@ -7,6 +7,7 @@
 import { ActivityFailure, CancellationScope, isCancellation, log, proxyActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
 import type { ExperimentActivities } from '../activities/experiment-activities';
 import { uploadToArize } from './arize-upload';
+import { uploadToPhoenix } from './phoenix-upload';
 import type { CarriedState } from './experiment-contract';
 import type { ArizeBatchOutcome } from './experiment-state';
 import type { RunRecord } from '../core/records';
@@ -30,6 +31,7 @@ const { recordRuns } = proxyActivities<ExperimentActivities>(RECORD_OPTIONS);
 export interface FlusherIo {
   recordRuns(options: ActivityOptions, input: Parameters<ExperimentActivities['recordRuns']>[0]): Promise<unknown>;
   uploadToArize(input: Parameters<typeof uploadToArize>[0]): ReturnType<typeof uploadToArize>;
+  uploadToPhoenix(input: Parameters<typeof uploadToPhoenix>[0]): ReturnType<typeof uploadToPhoenix>;
   /** Resolves when the flush interval has passed. */
   interval(): Promise<void>;
   /** False while the scope is being cancelled: a flush cut by cancellation is retried only in the non-cancellable finish. */
@@ -40,6 +42,7 @@ export interface FlusherIo {
 const WORKFLOW_IO: FlusherIo = {
   recordRuns: (options, input) => recordRuns.executeWithOptions(options, [input]),
   uploadToArize: (input) => uploadToArize(input),
+  uploadToPhoenix: (input) => uploadToPhoenix(input),
   interval: () => sleep(FLUSH_INTERVAL),
   mayRetry: () => !CancellationScope.current().consideredCancelled,
   warn: (message, attributes) => log.warn(message, attributes),
@@ -66,6 +69,10 @@ export interface FlusherOptions {
   state: Readonly<CarriedState>;
   /** What each batch's upload to Arize came to; the experiment folds it into its state. */
   onArizeBatch: (outcome: ArizeBatchOutcome) => void;
+  /** The same for a Phoenix dataset's experiment. */
+  onPhoenixBatch?: (outcome: ArizeBatchOutcome) => void;
+  /** The spec's repetitions: the Phoenix experiment is created with them. */
+  repetitions?: number;
   /** One line of progress: the label of each store call in the UI's timeline (the experiment's main page). */
   progress?: () => string;
 }
@@ -93,6 +100,10 @@ export function createResultsFlusher(opts: FlusherOptions, io: FlusherIo = WORKF
       { experimentId, runs: batch, ...(store !== undefined ? { store } : {}) },
     );
     const s = opts.state;
+    if (s.source.kind === 'phoenix') {
+      await sendToPhoenix(batch);
+      return;
+    }
     const arize = s.arize;
     if (!arize || s.source.kind !== 'arize') return;
     if (arize.error) {
@@ -116,6 +127,36 @@ export function createResultsFlusher(opts: FlusherOptions, io: FlusherIo = WORKF
       const error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
       opts.onArizeBatch({ kind: 'failed', error, runs: batch.length });
       io.warn('upload to Arize stopped; runs stay in the results store', { error });
+    }
+  };
+
+  // Phoenix as Arize: after the store, and trouble there never stops the experiment.
+  const sendToPhoenix = async (batch: RunRecord[]): Promise<void> => {
+    const { source, phoenix, plan } = opts.state;
+    const report = opts.onPhoenixBatch ?? (() => undefined);
+    if (!phoenix || source.kind !== 'phoenix') return;
+    if (phoenix.error) {
+      report({ kind: 'skipped', runs: batch.length });
+      return;
+    }
+    try {
+      const result = await io.uploadToPhoenix({
+        experimentName: opts.experimentName,
+        datasetId: source.datasetId,
+        versionId: source.versionId,
+        repetitions: opts.repetitions ?? 1,
+        ownerWorkflowId: opts.ownerWorkflowId,
+        ...(phoenix.experimentId ? { phoenixExperimentId: phoenix.experimentId } : {}),
+        runs: batch,
+        // Model-bound evaluators run on the model queue: Phoenix shows them as LLM annotators.
+        llmEvaluators: plan.evaluators.filter((e) => e.taskQueue !== undefined).map((e) => e.column),
+      });
+      report({ kind: 'uploaded', experimentId: result.phoenixExperimentId, runs: result.appended + result.alreadyStored });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const error = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+      report({ kind: 'failed', error, runs: batch.length });
+      io.warn('upload to Phoenix stopped; runs stay in the results store', { error });
     }
   };
 

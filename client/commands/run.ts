@@ -3,11 +3,12 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createRegistry, loadTaskModule } from '../../activities';
 import { InvalidPlanError } from '../../activities/tasks/registry';
 import { experimentWorkflowId } from '../../workflows/experiment-contract';
-import { isArizeDataset, type ExperimentSpec } from '../../core/spec';
+import { isArizeDataset, isPhoenixDataset, type ExperimentSpec } from '../../core/spec';
 import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
 import { CliError, EXIT } from '../cli-context';
 import { workflowUiLink, type ConnectionConfig } from '../../connection/config';
 import { checkLocalDataset } from '../dataset-check';
+import { checkPhoenixDataset } from '../phoenix-cli';
 import { requireSearchAttributes } from '../search-attributes-check';
 import { readStartedSpec, specDifferences, startExperiment } from '../experiments';
 import { printOutcome } from './result';
@@ -66,6 +67,10 @@ export async function runCommand(client: Client, config: ConnectionConfig, spec:
 
 /** The dataset must be readable (and, for a file, its ids unique) before the name is taken. */
 async function checkDataset(spec: ExperimentSpec): Promise<void> {
+  if (isPhoenixDataset(spec.dataset)) {
+    await checkPhoenixDataset(spec.dataset);
+    return;
+  }
   if (!isArizeDataset(spec.dataset)) {
     await checkLocalDataset(spec.dataset);
     return;

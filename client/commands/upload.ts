@@ -7,7 +7,7 @@ import { uploadRuns } from '../../activities/arize/upload';
 import type { ResultsStore } from '../../activities/sinks';
 import type { RunRecord } from '../../core/records';
 import { experimentWorkflowId } from '../../workflows/experiment-contract';
-import { isArizeDataset, type ExperimentSpec } from '../../core/spec';
+import { isArizeDataset, isPhoenixDataset, type ExperimentSpec } from '../../core/spec';
 import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
 import { CliError, EXIT } from '../cli-context';
 import { configuredStore, withStore } from '../results-store';
@@ -26,6 +26,7 @@ async function upload(store: ResultsStore, where: string, name: string): Promise
     throw new CliError(`${where} holds only the runs a worker recorded for '${name}', not the experiment's spec: run \`dxp upload\` with the data folder of the worker that prepared it`, EXIT.badInput);
   }
   const spec = meta.spec as ExperimentSpec;
+  if (isPhoenixDataset(spec.dataset)) throw new CliError(`experiment '${name}' ran on a Phoenix dataset: its runs go to Phoenix while it runs, and dxp upload sends only to Arize`, EXIT.badInput);
   if (!isArizeDataset(spec.dataset)) throw new CliError(`experiment '${name}' ran on a local dataset: there is no Arize experiment to upload to`, EXIT.badInput);
   const owner = experimentWorkflowId(name);
   const client = arizeClientFromEnv();

@@ -22,6 +22,8 @@ export interface PhoenixServer {
   tracesUrl: string;
   /** GET a REST path (e.g. `/v1/projects`), parsed; throws on a non-2xx answer with its body. */
   get<T = unknown>(path: string): Promise<T>;
+  /** POST JSON to a REST path, parsed; throws on a non-2xx answer with its body. */
+  post<T = unknown>(path: string, body: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,12 @@ export async function startPhoenix(): Promise<PhoenixServer> {
       const response = await fetch(`${baseUrl}${path}`);
       const text = await response.text();
       if (!response.ok) throw new Error(`Phoenix GET ${path}: ${response.status} ${text.slice(0, 500)}`);
+      return JSON.parse(text) as T;
+    },
+    async post<T>(path: string, body: unknown): Promise<T> {
+      const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`Phoenix POST ${path}: ${response.status} ${text.slice(0, 500)}`);
       return JSON.parse(text) as T;
     },
     stop,
