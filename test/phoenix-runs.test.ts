@@ -32,8 +32,10 @@ test('a failed run carries its error and a null output; a trace, when recorded, 
   const failed = toPhoenixRun(record({ output: undefined, error: 'step plan: boom' }));
   expect(failed).toMatchObject({ output: null, error: 'step plan: boom' });
   expect(failed).not.toHaveProperty('trace_id');
-  const traced = { ...record(), trace: { id: '0af7651916cd43dd8448eb211c80319c', timestamp: 1 } } as RunRecord;
+  const traced = record({ trace: { id: '0af7651916cd43dd8448eb211c80319c', timestamp: 1 }, evaluations: { exact: { score: 1 } } });
   expect(toPhoenixRun(traced).trace_id).toBe('0af7651916cd43dd8448eb211c80319c');
+  // Its evaluators ran in that trace.
+  expect(toPhoenixEvaluations(traced, 'run-1', new Set())[0]?.trace_id).toBe('0af7651916cd43dd8448eb211c80319c');
 });
 
 test('evaluations: score, label and explanation as the result; an errored evaluator as error; LLM columns as LLM', () => {

@@ -10,14 +10,8 @@ export function runEndTime(run: Pick<RunRecord, 'startedAt' | 'durationMs'>): st
   return new Date(Date.parse(run.startedAt) + Math.max(0, run.durationMs)).toISOString();
 }
 
-/** The trace of the run, when the worker traced it (the field is newer than most records). */
-function traceIdOf(run: RunRecord): string | undefined {
-  const trace = (run as { trace?: { id?: unknown } }).trace;
-  return typeof trace?.id === 'string' && trace.id !== '' ? trace.id : undefined;
-}
-
 export function toPhoenixRun(run: RunRecord): PhoenixRunInput {
-  const traceId = traceIdOf(run);
+  const traceId = run.trace?.id;
   return {
     dataset_example_id: run.exampleId,
     // Phoenix stores any JSON; a failed task has none.
@@ -33,12 +27,16 @@ export function toPhoenixRun(run: RunRecord): PhoenixRunInput {
 /**
  * One evaluation per evaluator column. The record has no evaluator timings, so they are stamped
  * with the run's end (evaluators run after the task). An errored evaluator is sent as `error`.
+ * An evaluator ran in the run's own trace (an EVALUATOR span there), so its trace is the run's.
  */
 export function toPhoenixEvaluations(run: RunRecord, runId: string, llmColumns: ReadonlySet<string>): PhoenixEvaluationInput[] {
   const at = runEndTime(run);
   return Object.entries(run.evaluations).map(([name, e]) => {
     const base = { experiment_run_id: runId, name, annotator_kind: llmColumns.has(name) ? ('LLM' as const) : ('CODE' as const), start_time: at, end_time: at };
-    const metadata = e.metadata && Object.keys(e.metadata).length > 0 ? { metadata: e.metadata } : {};
+    const metadata = {
+      ...(e.metadata && Object.keys(e.metadata).length > 0 ? { metadata: e.metadata } : {}),
+      ...(run.trace ? { trace_id: run.trace.id } : {}),
+    };
     if (e.error !== undefined) return { ...base, error: e.error, ...metadata };
     const result = {
       ...(e.score !== undefined ? { score: e.score } : {}),
