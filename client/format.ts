@@ -85,6 +85,12 @@ export function formatSummary(s: ExperimentSummary): string {
     lines.push(`  Arize AX: experiment ${a.experimentId ?? '(not created)'} on dataset ${a.datasetId}${version}: ${a.uploaded} runs uploaded`);
     if (a.notUploaded > 0) lines.push(`    ${a.notUploaded} runs kept only locally${a.error ? ` (${a.error})` : ''}: \`dxp upload ${s.name}\` sends them`);
   }
+  if (s.phoenix) {
+    const p = s.phoenix;
+    const version = p.datasetVersionId ? ` (version ${p.datasetVersionId})` : '';
+    lines.push(`  Phoenix: experiment ${p.experimentId ?? '(not created)'} on dataset ${p.datasetId}${version}: ${p.uploaded} runs sent`);
+    if (p.notUploaded > 0) lines.push(`    ${p.notUploaded} runs kept only in the results store${p.error ? ` (${p.error})` : ''}`);
+  }
   if (s.failures.length) {
     lines.push('  failures:');
     for (const f of s.failures) lines.push(`    ${f.exampleId} (rep ${f.repetition}): ${f.error}`);

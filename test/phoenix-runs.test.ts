@@ -3,6 +3,7 @@ import { toPhoenixEvaluations, toPhoenixRun } from '../activities/phoenix/runs';
 import { phoenixConfigFromEnv } from '../activities/phoenix/config';
 import { isPhoenixId } from '../activities/phoenix/client';
 import type { RunRecord } from '../core/records';
+import { formatSummary } from '../client/format';
 
 function record(extra: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -70,4 +71,25 @@ test('Phoenix ids are told from names by their GlobalID shape', () => {
   expect(isPhoenixId('RGF0YXNldDox', 'Dataset')).toBe(true);
   expect(isPhoenixId('RXhwZXJpbWVudDox', 'Dataset')).toBe(false); // Experiment:1
   expect(isPhoenixId('questions', 'Dataset')).toBe(false);
+});
+
+test('the summary names the Phoenix experiment, and the runs kept only in the results store with why', () => {
+  const summary = {
+    experimentId: 'px',
+    name: 'px',
+    status: 'completed' as const,
+    runs: 3,
+    succeeded: 3,
+    failed: 0,
+    evaluators: {},
+    failures: [],
+    failuresTruncated: false,
+    location: '/tmp/px',
+    phoenix: { datasetId: 'RGF0YXNldDox', datasetVersionId: 'v1', experimentId: 'RXhwZXJpbWVudDox', uploaded: 2, notUploaded: 1, error: 'Phoenix refused' },
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+  };
+  const text = formatSummary(summary);
+  expect(text).toContain('Phoenix: experiment RXhwZXJpbWVudDox on dataset RGF0YXNldDox (version v1): 2 runs sent');
+  expect(text).toContain('1 runs kept only in the results store (Phoenix refused)');
 });
