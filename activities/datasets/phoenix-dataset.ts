@@ -40,7 +40,11 @@ export function openPhoenixDataset(client: PhoenixClient, source: PhoenixSource,
     const at = decode(cursor);
     const all = await examplesOf(client, source, signal);
     const rows = all.slice(at, at + Math.max(1, limit));
-    const examples = rows.map(({ id, input, output, metadata }, k) => bindRow({ id, input, output, metadata }, at + k, source.binding, false));
+    const examples = rows.map(({ id, input, output, metadata }, k) => {
+      const example = bindRow({ id, input, output, metadata }, at + k, source.binding, false);
+      // A row that does not bind still fails as its own example: Phoenix takes runs of its ids only.
+      return example.malformed ? { ...example, id } : example;
+    });
     const next = at + rows.length;
     return { examples, nextCursor: next < all.length ? String(next) : null };
   };
