@@ -11,6 +11,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
+import type { DescribeWorkflowExecutionResponse, Next, WorkflowClientInterceptor, WorkflowDescribeInput, WorkflowQueryInput } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Tracing } from '../connection/tracing';
 
@@ -33,7 +34,22 @@ export function tracingWorkerOptions(tracing: Tracing): Pick<WorkerOptions, 'int
   };
 }
 
+/**
+ * The SDK's client interceptor, minus the reads: starts, signals, cancels and terminations are
+ * part of an experiment's story, but `dxp run --wait` queries progress every second and `dxp
+ * status` describes, and each of those would be a one-span trace of its own in Phoenix.
+ */
+class OperationsTracingInterceptor extends OpenTelemetryWorkflowClientInterceptor {
+  override query(input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>): Promise<unknown> {
+    return next(input);
+  }
+
+  override describe(input: WorkflowDescribeInput, next: Next<WorkflowClientInterceptor, 'describe'>): Promise<DescribeWorkflowExecutionResponse> {
+    return next(input);
+  }
+}
+
 /** The client interceptor that starts a workflow's trace and hands its context on in the headers. */
 export function tracingClientInterceptors(): { workflow: OpenTelemetryWorkflowClientInterceptor[] } {
-  return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
+  return { workflow: [new OperationsTracingInterceptor()] };
 }

@@ -3,7 +3,13 @@
  * a coding agent that writes a Python function, checks it with `run_tests` (the row's visible
  * tests, run in a sandbox) and answers with its final code; and an evaluator that runs that code
  * against the row's hidden tests, which never reach the model.
+ *
+ * With tracing on (`DXP_TRACING=phoenix`, README "Monitoring"), each test run is a span of its own,
+ * made with plain @opentelemetry/api: it lands under the tool's (or the evaluator's) span in the
+ * run's trace, with no dxp code.
  */
+const tracer = trace.getTracer('code-agent-example');
+import { trace } from '@opentelemetry/api';
 import { defineAgent, defineTasks, NonRetryableError } from '../../index';
 import { PYTHON_LIMITS, readTests, runPythonTests } from './python-tests';
 
@@ -45,7 +51,7 @@ export default defineTasks({
             if (typeof code !== 'string' || code.trim() === '') throw new NonRetryableError('run_tests needs { "code": "<python code>" }');
             const tests = readTests(ctx.row, 'visible_tests');
             const sandbox = await ctx.sandbox({ limits: PYTHON_LIMITS });
-            const run = await runPythonTests(sandbox, code, tests, ctx.signal);
+            const run = await testsInSpan('visible tests', tests.length, () => runPythonTests(sandbox, code, tests, ctx.signal));
             return { passed: run.allPassed, summary: run.summary, output: run.output };
           },
         },
@@ -72,7 +78,7 @@ export default defineTasks({
         const tests = readTests(row, 'hidden_tests');
         // The worker's provider (DXP_SANDBOX), like the tool's; torn down when the evaluator ends.
         const box = await sandbox({ limits: PYTHON_LIMITS });
-        const run = await runPythonTests(box, code, tests, signal);
+        const run = await testsInSpan('hidden tests', tests.length, () => runPythonTests(box, code, tests, signal));
         return {
           score: run.passed / run.total,
           label: run.allPassed ? 'pass' : 'fail',
@@ -83,6 +89,19 @@ export default defineTasks({
     },
   },
 });
+
+/** A user's own span around a test run, as any instrumented code makes one. */
+function testsInSpan<T extends { passed: number; allPassed: boolean }>(name: string, total: number, run: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, async (span) => {
+    try {
+      const result = await run();
+      span.setAttributes({ 'tests.total': total, 'tests.passed': result.passed, 'tests.all_passed': result.allPassed });
+      return result;
+    } finally {
+      span.end();
+    }
+  });
+}
 
 /** The last fenced code block (```python, ```py or bare ```) of the answer. */
 export function lastPythonBlock(answer: string): string | null {
