@@ -35,3 +35,5 @@ export { useSandboxProvider, workerSandboxProvider } from './activities/sandbox/
 export { createSandboxProvider, withSandbox, SandboxError, DEFAULT_SANDBOX_LIMITS, WEAK_ISOLATION_WARNING } from './activities/sandbox';
 export type { ProvisionOptions, RunOptions, Sandbox, SandboxLimits, SandboxProvider, RunResult } from './activities/sandbox';
 export { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from './connection/codec/data-converter';
+export { startTracingFromEnv, type TracingLease } from './connection/process-tracing';
+export { TracingConfigError } from './connection/tracing-config';

@@ -3,11 +3,11 @@
  * set, the start is the root span of the experiment's trace, which the workers carry on. Bad
  * settings are refused like the worker's; none set, nothing is loaded beyond this check.
  */
-import { startTracing, type Tracing } from '../connection/tracing';
+import { acquireTracing, type TracingLease } from '../connection/process-tracing';
 import { tracingConfigFromEnv, TracingConfigError } from '../connection/tracing-config';
 import { CliError, EXIT } from './cli-context';
 
-export function startCliTracing(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
+export function startCliTracing(env: NodeJS.ProcessEnv = process.env): TracingLease | undefined {
   let config;
   try {
     config = tracingConfigFromEnv(env);
@@ -15,5 +15,5 @@ export function startCliTracing(env: NodeJS.ProcessEnv = process.env): Tracing |
     if (err instanceof TracingConfigError) throw new CliError(`tracing: ${err.message}`, EXIT.badInput);
     throw err;
   }
-  return config.enabled ? startTracing(config) : undefined;
+  return config.enabled ? acquireTracing(config) : undefined;
 }

@@ -38,7 +38,7 @@ export function buildProgram(): Command {
         try {
           return await connected((client, config) => runCommand(client, config, spec, opts));
         } finally {
-          await tracing?.shutdown(); // the start's span, sent before the process ends
+          await tracing?.release(); // the start's span, sent before the process ends
         }
       }),
     );

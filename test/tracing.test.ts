@@ -7,7 +7,8 @@
  */
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { SpanKind, type Span } from '@opentelemetry/api';
+import { SpanKind, trace, type Span } from '@opentelemetry/api';
+import { acquireTracing, startTracingFromEnv } from '../connection/process-tracing';
 import { freePort } from '../client/dev-server';
 import { startTracing, MAX_QUEUED_SPANS } from '../connection/tracing';
 import { ARIZE_OTLP_TRACES_URL, tracingConfigFromEnv, TracingConfigError, type TracingConfig } from '../connection/tracing-config';
@@ -197,4 +198,45 @@ describe('a collector that is down or stuck', () => {
       stuck.close();
     }
   }, 60_000);
+});
+
+describe('one span pipeline per process', () => {
+  const url = 'http://127.0.0.1:9/v1/traces'; // nothing listens: exports fail fast and are counted
+  const recording = () => {
+    const span = trace.getTracer('probe').startSpan('probe');
+    span.end();
+    return span.isRecording() || span.spanContext().traceFlags === 1;
+  };
+
+  test('two workers with the same settings share it: the first to stop leaves the other traced, the last shuts it down', async () => {
+    const first = acquireTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url }));
+    const second = acquireTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url }));
+    expect(second.tracing).toBe(first.tracing);
+    await first.release();
+    await first.release(); // twice is once
+    expect(recording()).toBe(true);
+    expect(first.tracing.counts().ended).toBe(1);
+    await second.release();
+    expect(recording()).toBe(false);
+  });
+
+  test('a second, different collector in the same process is refused, naming both', async () => {
+    const lease = acquireTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url }));
+    try {
+      expect(() => acquireTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:10/v1/traces' }))).toThrow(
+        /already traces to http:\/\/127\.0\.0\.1:9\/v1\/traces .*cannot also trace to http:\/\/127\.0\.0\.1:10\/v1\/traces/,
+      );
+      expect(() => acquireTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url, DXP_TRACE_PROJECT: 'other' }))).toThrow(TracingConfigError);
+    } finally {
+      await lease.release();
+    }
+    // Once released, another configuration may start.
+    const next = acquireTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:10/v1/traces' }));
+    await next.release();
+  });
+
+  test('the TypeScript API: nothing configured is nothing started; a bad setting is refused by name', () => {
+    expect(startTracingFromEnv({})).toBeUndefined();
+    expect(() => startTracingFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://x' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
 });

@@ -17,7 +17,7 @@ import type { TaskModule } from '../activities/tasks/define';
 import { dataConverterFromEnv } from '../connection/codec/data-converter';
 import { requireEncodedFailures } from '../connection/codec/workflow-bundle';
 import type { ConnectionConfig } from '../connection/config';
-import { startTracing } from '../connection/tracing';
+import { acquireTracing } from '../connection/process-tracing';
 import { tracingConfigFromEnv } from '../connection/tracing-config';
 import { tracingWorkerOptions, WORKFLOW_TRACING_MODULES } from './tracing';
 import type { WorkerSettings } from './config';
@@ -60,7 +60,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
   const model = lazyModelClient(serviceEnv);
   // OTEL_EXPORTER_OTLP_* or DXP_TRACING: spans of every workflow and activity; none set, no cost.
   const tracingConfig = tracingConfigFromEnv(serviceEnv);
-  const tracing = tracingConfig.enabled ? startTracing(tracingConfig) : undefined;
+  const lease = tracingConfig.enabled ? acquireTracing(tracingConfig) : undefined;
+  const tracing = lease?.tracing;
   // The store's migration runs here, at start: a database a worker cannot reach fails it now.
   const sink = await openResultsStore(settings.resultsStore, {
     migrate: true,
@@ -125,11 +126,11 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
     // The store's connections and the model client close once all have drained: the last activities still use them.
     return combineWorkers(
       { main, model: modelWorker, results },
-      { afterStop: () => Promise.all([sink.close(), model.close(), phoenix?.close(), tracing?.shutdown()]).then(() => undefined) },
+      { afterStop: () => Promise.all([sink.close(), model.close(), phoenix?.close(), lease?.release()]).then(() => undefined) },
     );
   } catch (err) {
     await sink.close().catch(() => undefined);
-    await tracing?.shutdown();
+    await lease?.release();
     throw err;
   }
 }

@@ -8,10 +8,11 @@
  * made with plain @opentelemetry/api: it lands under the tool's (or the evaluator's) span in the
  * run's trace, with no dxp code.
  */
-const tracer = trace.getTracer('code-agent-example');
 import { trace } from '@opentelemetry/api';
 import { defineAgent, defineTasks, NonRetryableError } from '../../index';
 import { PYTHON_LIMITS, readTests, runPythonTests } from './python-tests';
+
+const tracer = trace.getTracer('code-agent-example');
 
 const SYSTEM = [
   'You are a careful Python programmer. Write the function the problem asks for.',
