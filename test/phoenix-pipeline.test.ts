@@ -1,17 +1,15 @@
 /**
  * The pipeline against a real Phoenix server: a 1,000-example Phoenix dataset (made through its
  * REST API) read completely, and its runs and evaluations sent to one Phoenix experiment, each
- * run linked to its example; sending them again stores nothing twice; `dxp run` refuses a bad
- * Phoenix dataset before anything starts.
+ * run linked to its example; `dxp run` refuses a bad Phoenix dataset before anything starts;
+ * `dxp export` writes it from the store and from Phoenix.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { createPhoenixClient, uploadPhoenixRuns } from '../activities/phoenix';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
-import type { RunRecord } from '../core/records';
 import { defineTasks, NonRetryableError } from '../index';
 import { experimentWorkflowId } from '../workflows/experiment-contract';
 import { dxpEnv, runDxp } from './helpers/cli';
@@ -26,6 +24,8 @@ let client: Client;
 let worker: RunningWorker;
 let dir: string;
 let datasetId: string;
+/** The Phoenix experiment of the first test, exported by the last. */
+let questionsExperimentId: string;
 
 interface ExportedRun {
   example_id: string;
@@ -90,6 +90,7 @@ test(`a Phoenix dataset of ${N} examples becomes one Phoenix experiment with exa
   expect(summary).toMatchObject({ runs: N, succeeded: N - 10, failed: 10 });
   expect(summary.phoenix).toMatchObject({ datasetId, uploaded: N, notUploaded: 0 });
   const experimentId = summary.phoenix!.experimentId!;
+  questionsExperimentId = experimentId;
 
   const experiments = (await phoenix.get<{ data: { id: string; name: string; successful_run_count: number; failed_run_count: number; metadata: Record<string, unknown> }[] }>(`/v1/datasets/${datasetId}/experiments`)).data;
   expect(experiments.map((e) => e.name)).toEqual(['px-questions']);
@@ -117,42 +118,6 @@ test(`a Phoenix dataset of ${N} examples becomes one Phoenix experiment with exa
   process.stdout.write(`phoenix pipeline: ${N} examples, experiment and upload in ${seconds.toFixed(1)} s\n`);
 }, 10 * 60_000);
 
-test('the uploader sends 1,000 runs with their evaluations once: sent again, Phoenix keeps them as they are', async () => {
-  const phoenixClient = createPhoenixClient({ baseUrl: phoenix.baseUrl });
-  try {
-    const versionId = (await phoenixClient.listVersions(datasetId))[0]!;
-    const examples = await phoenixClient.listExamples(datasetId, versionId);
-    expect(examples).toHaveLength(N);
-    const runs: RunRecord[] = examples.map((ex, k) => ({
-      exampleId: ex.id,
-      repetition: 1,
-      output: { k },
-      ...(k % 250 === 0 ? { error: 'failed on purpose', output: null } : {}),
-      evaluations: { size: { score: k } },
-      steps: [],
-      startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, k % 60)).toISOString(),
-      durationMs: 20,
-      workflowId: `w-${k}`,
-    }));
-    const input = { experimentName: 'direct', datasetId, versionId, repetitions: 1, ownerWorkflowId: 'experiment/direct', runs };
-    const t0 = Date.now();
-    const first = await uploadPhoenixRuns(phoenixClient, input);
-    const firstMs = Date.now() - t0;
-    expect(first).toMatchObject({ appended: N, alreadyStored: 0 });
-    // A retry that knows no experiment id: it adopts ours rather than make a second one.
-    const again = await uploadPhoenixRuns(phoenixClient, input);
-    expect(again).toEqual({ phoenixExperimentId: first.phoenixExperimentId, appended: 4, alreadyStored: N - 4 }); // failed runs are updated in place
-    const stored = await phoenixClient.listRuns(first.phoenixExperimentId);
-    expect(stored).toHaveLength(N);
-    expect(new Set(stored.map((r) => r.dataset_example_id)).size).toBe(N);
-    const exported = await phoenix.get<ExportedRun[]>(`/v1/experiments/${first.phoenixExperimentId}/json`);
-    expect(exported.flatMap((r) => r.annotations)).toHaveLength(N);
-    process.stdout.write(`phoenix upload: ${N} runs + ${N} evaluations in ${(firstMs / 1000).toFixed(1)} s (${Math.round(N / (firstMs / 1000))} runs/s)\n`);
-  } finally {
-    await phoenixClient.close();
-  }
-}, 5 * 60_000);
-
 test('dxp run refuses a Phoenix dataset without a name, an unknown one and an unknown version, before anything starts', async () => {
   const env = dxpEnv({ TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, PHOENIX_BASE_URL: phoenix.baseUrl });
   const cases: [string, unknown, RegExp][] = [
@@ -168,4 +133,35 @@ test('dxp run refuses a Phoenix dataset without a name, an unknown one and an un
     expect(result.stderr).toMatch(reason);
     await expect(client.workflow.getHandle(experimentWorkflowId(name)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   }
+}, 3 * 60_000);
+
+test('dxp export writes a Phoenix-backed experiment from the results store, and a Phoenix experiment by its id from Phoenix', async () => {
+  expect(questionsExperimentId).toBeDefined();
+  const fromStore = join(dir, 'from-store.jsonl');
+  const stored = await runDxp(['export', 'px-questions', '--out', fromStore], { cwd: dir, env: dxpEnv({ DXP_DATA_DIR: join(dir, 'store') }) });
+  expect({ code: stored.code, stderr: stored.stderr }).toEqual({ code: 0, stderr: '' });
+  const storeRows = readFileSync(fromStore, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(storeRows).toHaveLength(N);
+
+  const fromPhoenix = join(dir, 'from-phoenix.jsonl');
+  const env = dxpEnv({ DXP_DATA_DIR: join(dir, 'empty-store'), PHOENIX_BASE_URL: phoenix.baseUrl });
+  const exported = await runDxp(['export', questionsExperimentId, '--out', fromPhoenix], { cwd: dir, env });
+  expect({ code: exported.code, stderr: exported.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(exported.stdout).toContain(`${N} runs of Phoenix experiment 'px-questions'`);
+  const rows = readFileSync(fromPhoenix, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(rows).toHaveLength(N);
+  // The same runs as the store's, with the same columns for what both have.
+  const storeByExample = new Map(storeRows.map((r) => [r.example_id, r]));
+  for (const row of rows) {
+    const i = index((row.input as { text: string }).text);
+    const same = storeByExample.get(row.example_id);
+    expect(same).toBeDefined();
+    expect(row['eval.exact-match.score']).toBe(same!['eval.exact-match.score']);
+    // Evaluators score failed runs too (a null output matches nothing).
+    expect(row['eval.exact-match.score']).toBe(i % 100 === 7 || i % 10 === 0 ? 0 : 1);
+    if (i % 100 === 3) expect(row['eval.picky.error']).toContain(`picky gave up on ${i}`);
+  }
+  const missing = await runDxp(['export', 'RXhwZXJpbWVudDo5OTk=', '--out', join(dir, 'none.jsonl')], { cwd: dir, env });
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toContain("no Phoenix experiment with id 'RXhwZXJpbWVudDo5OTk='");
 }, 3 * 60_000);

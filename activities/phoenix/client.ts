@@ -4,6 +4,7 @@ import { PhoenixApiError } from './errors';
 import { createPhoenixHttp } from './http';
 import {
   createdSchema,
+  exportedRunsSchema,
   getDatasetSchema,
   getExperimentSchema,
   listDatasetsSchema,
@@ -112,6 +113,14 @@ export function createPhoenixClient(options: PhoenixClientOptions): PhoenixHttpC
       const path = `/v1/experiments/${enc(experimentId)}/runs`;
       const runs = await all((cursor) => http.send({ method: 'GET', path, query: { limit: 500, cursor }, schema: listRunsSchema, signal: opts?.signal }));
       return runs.map(({ id, dataset_example_id, repetition_number, output, error, trace_id }) => ({ id, dataset_example_id, repetition_number, output, error, trace_id }));
+    },
+
+    async getExperiment(experimentId, opts) {
+      return toExperiment((await http.send({ method: 'GET', path: `/v1/experiments/${enc(experimentId)}`, schema: getExperimentSchema, signal: opts?.signal })).data);
+    },
+
+    async exportRuns(experimentId, opts) {
+      return http.send({ method: 'GET', path: `/v1/experiments/${enc(experimentId)}/json`, schema: exportedRunsSchema, signal: opts?.signal });
     },
 
     async upsertEvaluation(evaluation, opts) {

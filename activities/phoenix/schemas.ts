@@ -48,5 +48,30 @@ export const runSchema = z.looseObject({
 });
 export const listRunsSchema = z.looseObject({ data: z.array(runSchema), next_cursor: nextCursor });
 
+/** GET /v1/experiments/{id}/json: every run with its example's input and reference output and its evaluations. */
+export const exportedRunsSchema = z.array(
+  z.looseObject({
+    example_id: z.string(),
+    repetition_number: z.number().int(),
+    input: z.unknown(),
+    reference_output: z.unknown(),
+    output: z.unknown(),
+    error: z.string().nullish(),
+    latency_ms: z.number().nullish(),
+    start_time: z.string(),
+    end_time: z.string(),
+    trace_id: z.string().nullish(),
+    annotations: z.array(
+      z.looseObject({
+        name: z.string(),
+        score: z.number().nullish(),
+        label: z.string().nullish(),
+        explanation: z.string().nullish(),
+        error: z.string().nullish(),
+      }),
+    ),
+  }),
+);
+
 /** POST /v1/experiments/{id}/runs and POST /v1/experiment_evaluations answer with the new id. */
 export const createdSchema = z.looseObject({ data: z.looseObject({ id: z.string().min(1) }) });

@@ -58,6 +58,21 @@ export interface PhoenixEvaluationInput {
   trace_id?: string;
 }
 
+/** A run as Phoenix exports it (GET /v1/experiments/{id}/json). */
+export interface PhoenixExportedRun {
+  example_id: string;
+  repetition_number: number;
+  input: unknown;
+  reference_output: unknown;
+  output: unknown;
+  error?: string | null;
+  latency_ms?: number | null;
+  start_time: string;
+  end_time: string;
+  trace_id?: string | null;
+  annotations: { name: string; score?: number | null; label?: string | null; explanation?: string | null; error?: string | null }[];
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -84,6 +99,9 @@ export interface PhoenixClient {
   /** The new run's id, or `'exists'` when Phoenix holds a successful run of that example and repetition (409). */
   createRun(experimentId: string, run: PhoenixRunInput, opts?: CallOptions): Promise<{ id: string } | 'exists'>;
   listRuns(experimentId: string, opts?: CallOptions): Promise<PhoenixRun[]>;
+  getExperiment(experimentId: string, opts?: CallOptions): Promise<PhoenixExperiment>;
+  /** Every run with its example's input and reference output and its evaluations (one body). */
+  exportRuns(experimentId: string, opts?: CallOptions): Promise<PhoenixExportedRun[]>;
   /** Upserts by (run, name). */
   upsertEvaluation(evaluation: PhoenixEvaluationInput, opts?: CallOptions): Promise<{ id: string }>;
 }

@@ -2,12 +2,15 @@
  * `dxp export <experiment>`: writes every run of an experiment to a JSONL, CSV or Parquet file.
  * An experiment in the results store (DXP_RESULTS_URL, or the local files) is exported from
  * there; otherwise it is an Arize experiment, given by id, or by name together with its dataset
- * (and the dataset's space, from --space or ARIZE_SPACE; --dataset always means Arize). Runs are
+ * (and the dataset's space, from --space or ARIZE_SPACE; --dataset always means Arize), or a
+ * Phoenix experiment given by its id (with PHOENIX_BASE_URL). Runs are
  * read page by page and streamed to the writer; see client/export/ for the file formats.
  */
 import * as path from 'node:path';
 import { ArizeApiError, ARIZE_ERROR_CODES, looksLikeId, MAX_PAGE_LIMIT, type ArizeClient, type ArizeExperiment } from '../../activities/arize';
+import { createPhoenixClient, isPhoenixId, phoenixConfigFromEnv } from '../../activities/phoenix';
 import { arizeClientFromEnv } from '../arize-cli';
+import { phoenixRunRow } from '../export/phoenix-runs';
 import { CliError, EXIT } from '../cli-context';
 import type { Row, RowWriter } from '../export/files';
 import { writeCsv } from '../export/write-csv';
@@ -39,6 +42,7 @@ export async function exportCommand(experiment: string, opts: ExportOptions): Pr
   if (opts.dataset === undefined) {
     const stored = await exportStored(experiment, format, opts);
     if (stored !== undefined) return stored;
+    if (isPhoenixId(experiment, 'Experiment') && phoenixConfigFromEnv()) return exportPhoenix(experiment, format, opts);
   }
   const client = arizeClientFromEnv();
   try {
@@ -57,14 +61,37 @@ async function exportStored(experiment: string, format: ExportFormat, opts: Expo
   return withStore(configuredStore(opts.dataDir), async (store, where) => {
     const meta = await store.readMeta(experiment).catch(() => undefined);
     if (meta === undefined) {
-      if (process.env.ARIZE_API_KEY) return undefined;
-      throw new CliError(`no experiment '${experiment}' in the results store ${where}, and no ARIZE_API_KEY to look for an Arize experiment`, EXIT.badInput);
+      if (process.env.ARIZE_API_KEY || (isPhoenixId(experiment, 'Experiment') && phoenixConfigFromEnv())) return undefined;
+      throw new CliError(
+        `no experiment '${experiment}' in the results store ${where}, and no ARIZE_API_KEY to look for an Arize experiment (or PHOENIX_BASE_URL, for a Phoenix experiment id)`,
+        EXIT.badInput,
+      );
     }
     const out = path.resolve(opts.out ?? `${fileName(meta.name)}.${format}`);
     const { count } = await WRITERS[format](storedRunRows(store, experiment, meta.workflowId), out);
     process.stdout.write(`${out}: ${count} run${count === 1 ? '' : 's'} of experiment '${meta.name}' from ${where}\n`);
     return EXIT.ok;
   });
+}
+
+/** A Phoenix experiment by id: Phoenix gives all its runs, with their evaluations, in one body. */
+async function exportPhoenix(experimentId: string, format: ExportFormat, opts: ExportOptions): Promise<number> {
+  const client = createPhoenixClient(phoenixConfigFromEnv()!);
+  try {
+    const found = await client.getExperiment(experimentId).catch((err: unknown) => {
+      if ((err as { status?: number }).status === 404) throw new CliError(`no Phoenix experiment with id '${experimentId}'`, EXIT.badInput);
+      throw err;
+    });
+    const runs = await client.exportRuns(experimentId);
+    const out = path.resolve(opts.out ?? `${fileName(found.name)}.${format}`);
+    const { count } = await WRITERS[format]((async function* () {
+      for (const run of runs) yield phoenixRunRow(run);
+    })(), out);
+    process.stdout.write(`${out}: ${count} run${count === 1 ? '' : 's'} of Phoenix experiment '${found.name}' (${found.id})\n`);
+    return EXIT.ok;
+  } finally {
+    await client.close();
+  }
 }
 
 function exportFormat(opts: ExportOptions): ExportFormat {
