@@ -44,6 +44,8 @@ export interface DevServerExperiment {
   settings?: Partial<WorkerSettings>;
   /** Parsed once the worker runs, as the experiment starts. */
   spec: ExperimentSpecInput;
+  /** The worker's service environment (model, sandbox, tracing); default this process's. */
+  serviceEnv?: NodeJS.ProcessEnv;
 }
 
 /** What every run on a fresh dev server measures, around whatever `run` waits for. */
@@ -166,7 +168,7 @@ export function runOnDevServer<T>(opts: DevServerExperiment, after: (m: Measured
           shutdownGraceTime: '2s',
           ...opts.settings,
         };
-        return createWorker({ connection, namespace, settings, modules: [opts.module], workflowBundle: opts.workflowBundle });
+        return createWorker({ connection, namespace, settings, modules: [opts.module], workflowBundle: opts.workflowBundle, ...(opts.serviceEnv ? { serviceEnv: opts.serviceEnv } : {}) });
       },
       run: async (client) => {
         const { handle } = await startExperiment(client, parseSpec(opts.spec), opts.taskQueue);
