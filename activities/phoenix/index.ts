@@ -2,5 +2,5 @@
 export { createPhoenixClient, isPhoenixId, type PhoenixClientOptions, type PhoenixHttpClient } from './client';
 export { phoenixConfigFromEnv, PhoenixConfigError, type PhoenixConfig } from './config';
 export { PhoenixApiError } from './errors';
-export { OWNER_KEY, uploadPhoenixRuns, type PhoenixUploadInput, type PhoenixUploadResult } from './upload';
+export { findOurs, OWNER_KEY, uploadPhoenixRuns, type PhoenixUploadInput, type PhoenixUploadResult } from './upload';
 export type * from './types';

@@ -1,6 +1,6 @@
 /**
- * `dxp upload <name>`: sends an experiment's runs from the results store to its Arize experiment,
- * e.g. after Arize was down or rejected them. Safe to run again: runs already in Arize are
+ * `dxp upload <name>`: sends an experiment's runs from the results store to its Arize (or Phoenix)
+ * experiment, e.g. after Arize was down or rejected them. Safe to run again: runs already in Arize are
  * skipped, and an existing experiment is adopted only if this pipeline made it.
  */
 import { uploadRuns } from '../../activities/arize/upload';
@@ -10,6 +10,7 @@ import { experimentWorkflowId } from '../../workflows/experiment-contract';
 import { isArizeDataset, isPhoenixDataset, type ExperimentSpec } from '../../core/spec';
 import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
 import { CliError, EXIT } from '../cli-context';
+import { uploadToPhoenix } from '../phoenix-upload';
 import { configuredStore, withStore } from '../results-store';
 
 const BATCH = 1000;
@@ -26,7 +27,7 @@ async function upload(store: ResultsStore, where: string, name: string): Promise
     throw new CliError(`${where} holds only the runs a worker recorded for '${name}', not the experiment's spec: run \`dxp upload\` with the data folder of the worker that prepared it`, EXIT.badInput);
   }
   const spec = meta.spec as ExperimentSpec;
-  if (isPhoenixDataset(spec.dataset)) throw new CliError(`experiment '${name}' ran on a Phoenix dataset: its runs go to Phoenix while it runs, and dxp upload sends only to Arize`, EXIT.badInput);
+  if (isPhoenixDataset(spec.dataset)) return uploadToPhoenix(store, { ...spec, dataset: spec.dataset }, experimentWorkflowId(name));
   if (!isArizeDataset(spec.dataset)) throw new CliError(`experiment '${name}' ran on a local dataset: there is no Arize experiment to upload to`, EXIT.badInput);
   const owner = experimentWorkflowId(name);
   const client = arizeClientFromEnv();
