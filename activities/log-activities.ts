@@ -1,14 +1,12 @@
 /** Activities of `dxp log`: check the table and the target, then read the table page by page as runs. */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { LogInput, ResultsMapping } from '../core/log-contract';
-import type { ResolvedDataset, RunRecord } from '../core/records';
+import type { LogInput, LogSource, ResultsMapping } from '../core/log-contract';
+import type { RunRecord } from '../core/records';
 import type { LocalDatasetSpec } from '../core/spec';
 import type { DatasetSources } from './datasets';
 import { mappedColumns, rowToRun } from './results-table';
 import { FAILURE_TYPES } from '../core/failure-types';
-
-type ArizeSource = Extract<ResolvedDataset, { kind: 'arize' }>;
 
 /** Runs go through history twice (this result, the upload's input): keep a page well under 2 MB. */
 const MAX_PAGE_BYTES = 1024 * 1024;
@@ -35,7 +33,7 @@ export function createLogActivities(deps: { datasets: DatasetSources }) {
   // it again; the same pinned version gives the same answer, so a retried page is the same page.
   const exampleIdSets = cache<Set<string>>();
 
-  const matchIndex = (source: ArizeSource, datasetColumn: string) =>
+  const matchIndex = (source: LogSource, datasetColumn: string) =>
     matchIndexes.get(`${source.datasetId}:${source.versionId}:${datasetColumn}`, async () => {
       const byValue = new Map<string, string | undefined>();
       for await (const example of deps.datasets.open(source).scan()) {
@@ -47,7 +45,7 @@ export function createLogActivities(deps: { datasets: DatasetSources }) {
       return byValue;
     });
 
-  const exampleIds = (source: ArizeSource) =>
+  const exampleIds = (source: LogSource) =>
     exampleIdSets.get(`${source.datasetId}:${source.versionId}`, async () => {
       const ids = new Set<string>();
       // The example's own `id` (the system field Arize checks runs against), not a bound id.
@@ -59,9 +57,9 @@ export function createLogActivities(deps: { datasets: DatasetSources }) {
     });
 
   return {
-    async prepareLog({ dataset, file, mapping }: Pick<LogInput, 'dataset' | 'file' | 'mapping'>): Promise<{ source: ArizeSource }> {
+    async prepareLog({ dataset, file, mapping }: Pick<LogInput, 'dataset' | 'file' | 'mapping'>): Promise<{ source: LogSource }> {
       const source = await fatal(() => deps.datasets.resolve(dataset, Context.current().cancellationSignal));
-      if (source.kind !== 'arize') throw ApplicationFailure.nonRetryable('dxp log needs an Arize dataset', FAILURE_TYPES.invalidLog);
+      if (source.kind === 'local') throw ApplicationFailure.nonRetryable('dxp log needs an Arize or Phoenix dataset', FAILURE_TYPES.invalidLog);
       const first = await fatal(() => deps.datasets.open({ kind: 'local', spec: file }).readPage(null, 1));
       const row = first.examples[0]?.row;
       if (!row) throw ApplicationFailure.nonRetryable(`the results table ${file.path} has no readable rows`, FAILURE_TYPES.invalidLog);
@@ -72,7 +70,7 @@ export function createLogActivities(deps: { datasets: DatasetSources }) {
       return { source };
     },
 
-    async readResultsPage(input: { file: LocalDatasetSpec; cursor: string | null; limit: number; mapping: ResultsMapping; source: ArizeSource; ownerWorkflowId: string }): Promise<ResultsPage> {
+    async readResultsPage(input: { file: LocalDatasetSpec; cursor: string | null; limit: number; mapping: ResultsMapping; source: LogSource; ownerWorkflowId: string }): Promise<ResultsPage> {
       const { mapping } = input;
       const index = mapping.match ? await matchIndex(input.source, mapping.match.datasetColumn) : undefined;
       // Matched ids come from the dataset itself; given ids are checked against it.
@@ -95,7 +93,8 @@ export function createLogActivities(deps: { datasets: DatasetSources }) {
             continue;
           }
           if (exampleId && known && !known.has(exampleId)) {
-            rejected.push(`row ${rowNumber}: unknown example_id ${exampleId} (no such example in Arize dataset ${input.source.datasetName})`);
+            const service = input.source.kind === 'phoenix' ? 'Phoenix' : 'Arize';
+            rejected.push(`row ${rowNumber}: unknown example_id ${exampleId} (no such example in ${service} dataset ${input.source.datasetName})`);
             continue;
           }
           const outcome = rowToRun(example.row, rowNumber, exampleId, mapping, input.ownerWorkflowId);

@@ -123,9 +123,10 @@ export function buildProgram(): Command {
 
   program
     .command('log <results-file>')
-    .description('upload a results table made elsewhere (CSV, JSON, JSONL, Parquet) to an Arize experiment, exactly once')
-    .requiredOption('--dataset <name|id>', 'the Arize dataset the runs belong to')
+    .description('upload a results table made elsewhere (CSV, JSON, JSONL, Parquet) to an Arize (or Phoenix) experiment, exactly once')
+    .requiredOption('--dataset <name|id>', 'the Arize (with --phoenix: Phoenix) dataset the runs belong to')
     .option('--space <name|id>', 'its space (default ARIZE_SPACE)')
+    .option('--phoenix', 'the dataset is a Phoenix dataset (PHOENIX_BASE_URL), the experiment a Phoenix one')
     .requiredOption('--name <experiment>', 'the Arize experiment to create (or continue)')
     .option('--format <format>', 'csv, json, jsonl or parquet (default: from the extension)')
     .option('--example-id-col <column>', 'column with the Arize example id (default example_id)')

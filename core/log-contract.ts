@@ -1,9 +1,9 @@
 /**
  * Contract of the `logExperiment` workflow: uploads a results table made elsewhere (CSV, JSON,
- * JSONL, Parquet) to an Arize experiment through the same exactly-once upload as `experiment`.
+ * JSONL, Parquet) to an Arize (or Phoenix) experiment through the same exactly-once upload as `experiment`.
  */
 import type { ArizeUploadState, ResolvedDataset } from './records';
-import type { ArizeDatasetSpec, LocalDatasetSpec } from './spec';
+import type { ArizeDatasetSpec, LocalDatasetSpec, PhoenixDatasetSpec } from './spec';
 
 export const LOG_WORKFLOW_TYPE = 'logExperiment';
 
@@ -35,16 +35,20 @@ export interface EvaluatorColumns {
 
 export interface LogInput {
   name: string;
-  dataset: ArizeDatasetSpec;
+  dataset: ArizeDatasetSpec | PhoenixDatasetSpec;
   /** The results table: a local file (an absolute path on the workers' machines). */
   file: LocalDatasetSpec;
   mapping: ResultsMapping;
   carried?: LogState;
 }
 
+/** The dataset a log's runs belong to: Arize's or Phoenix's, pinned to a version. */
+export type LogSource = Extract<ResolvedDataset, { kind: 'arize' | 'phoenix' }>;
+
 export interface LogState {
-  source: Extract<ResolvedDataset, { kind: 'arize' }>;
+  source: LogSource;
   cursor: string | null;
+  /** The upload's counters, Arize's or (for a Phoenix dataset) Phoenix's: the name predates Phoenix. */
   arize: ArizeUploadState;
   rows: number;
   rejected: number;

@@ -1,9 +1,14 @@
-/** A worker SIGKILLed while it sends runs to Phoenix: the next worker finishes, and Phoenix holds every run exactly once. */
+/**
+ * A worker SIGKILLed while it sends runs to Phoenix: the next worker finishes, and Phoenix holds
+ * every run exactly once. Then `dxp log --phoenix` on the surviving worker.
+ */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { DevServer } from '../client/dev-server';
 import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
+import { dxpEnv, runDxp } from './helpers/cli';
 import { startPhoenix, type PhoenixServer } from './helpers/phoenix';
 import { killAllWorkerProcesses, startWorkerProcess, waitFor } from './helpers/processes';
 import { connectTestClient, startTestServer, tempDir, workflowBundleFile } from './helpers/temporal';
@@ -82,3 +87,24 @@ test('a worker killed in the middle of an upload to Phoenix costs no run and dup
   expect(Math.max(...attempts)).toBeGreaterThan(1);
   process.stdout.write(`phoenix crash: worker A killed with ${runsAtKill} of ${N} runs in Phoenix; upload attempts ${attempts.join(', ')}\n`);
 }, 10 * 60_000);
+
+test('dxp log --phoenix sends a results table made elsewhere to a Phoenix experiment, rejecting a row of no example', async () => {
+  // Worker B of the test above still polls the queue.
+  const examples = (await phoenix.get<{ data: { examples: { id: string; input: { text: string } }[] } }>(`/v1/datasets/${datasetId}/examples`)).data.examples.slice(0, 40);
+  const table = join(dir, 'logged.jsonl');
+  const rows = [...examples.map((ex, i) => ({ example_id: ex.id, output: ex.input.text, score: i % 2 })), { example_id: 'RGF0YXNldEV4YW1wbGU6OTk5OTk=', output: 'lost', score: 1 }];
+  writeFileSync(table, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const env = dxpEnv({ TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, PHOENIX_BASE_URL: phoenix.baseUrl });
+  const args = ['log', table, '--phoenix', '--dataset', 'tickets', '--name', 'px-logged', '--eval', 'parity:score=score', '--task-queue', 'phoenix-crash', '--wait'];
+  const logged = await runDxp(args, { cwd: dir, env });
+  expect({ code: logged.code, stderr: logged.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(logged.stdout).toContain('Logged px-logged: 41 rows read, 40 runs in Phoenix experiment');
+  expect(logged.stdout).toMatch(/row 41: unknown example_id RGF0YXNldEV4YW1wbGU6OTk5OTk= \(no such example in Phoenix dataset tickets\)/);
+  const experiment = (await phoenix.get<{ data: { id: string; name: string }[] }>(`/v1/datasets/${datasetId}/experiments`)).data.find((e) => e.name === 'px-logged');
+  const exported = await phoenix.get<{ example_id: string; output: unknown; annotations: { name: string; score: number }[] }[]>(`/v1/experiments/${experiment!.id}/json`);
+  expect(exported).toHaveLength(40);
+  const byExample = new Map(exported.map((r) => [r.example_id, r]));
+  examples.forEach((ex, i) => {
+    expect(byExample.get(ex.id)).toMatchObject({ output: ex.input.text, annotations: [{ name: 'parity', score: i % 2 }] });
+  });
+}, 3 * 60_000);

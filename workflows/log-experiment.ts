@@ -1,10 +1,11 @@
 /**
- * `logExperiment` workflow: `dxp log` uploads a results table produced elsewhere to an Arize
- * experiment, page by page, through the same exactly-once upload as the experiment workflow.
+ * `logExperiment` workflow: `dxp log` uploads a results table produced elsewhere to an Arize (or
+ * Phoenix) experiment, page by page, through the same exactly-once upload as the experiment workflow.
  */
 import { continueAsNew, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { LogActivities } from '../activities/log-activities';
 import { uploadToArize } from './arize-upload';
+import { uploadToPhoenix } from './phoenix-upload';
 import { failWorkflowWith } from './failures';
 import { FAILURE_TYPES } from '../core/failure-types';
 import type { LogInput, LogResult, LogState } from '../core/log-contract';
@@ -29,7 +30,20 @@ export async function logExperiment(input: LogInput): Promise<LogResult> {
     state.rows += page.rows;
     state.rejected += page.rejected.length;
     state.rejections.push(...page.rejected.slice(0, MAX_REJECTIONS_LISTED - state.rejections.length));
-    if (page.runs.length > 0) {
+    if (page.runs.length > 0 && state.source.kind === 'phoenix') {
+      const result = await uploadToPhoenix({
+        experimentName: name,
+        datasetId: state.source.datasetId,
+        versionId: state.source.versionId,
+        // The table's own repetitions are numbered on its rows; Phoenix takes any number per run.
+        repetitions: 1,
+        ownerWorkflowId: owner,
+        ...(state.arize.experimentId ? { phoenixExperimentId: state.arize.experimentId } : {}),
+        runs: page.runs,
+      }).catch((err) => failWorkflowWith(err, FAILURE_TYPES.logFailed));
+      state.arize.experimentId = result.phoenixExperimentId;
+      state.arize.uploaded += result.appended + result.alreadyStored;
+    } else if (page.runs.length > 0) {
       const result = await uploadToArize({
         experimentName: name,
         datasetId: state.source.datasetId,
