@@ -1,10 +1,14 @@
 /**
  * The pipeline against a loopback Arize AX that follows the published contract: an Arize dataset
  * read across pages, runs uploaded in batches, exactly once under every fault the fake can
- * script, `dxp upload` idempotent, and no API key anywhere in Temporal.
+ * script, `dxp upload` idempotent, and no API key anywhere in Temporal, nor in the spans the
+ * traced worker exports (caught on the wire by a loopback OTLP receiver).
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { WORKFLOW_TRACING_MODULES } from '../workers/tracing';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createArizeClient } from '../activities/arize';
@@ -31,6 +35,23 @@ let worker: RunningWorker;
 let dir: string;
 let datasetId: string;
 const taskQueue = 'arize-test';
+/** Every OTLP export body the worker sent (protobuf: its strings are there as UTF-8 bytes). */
+const exports: Buffer[] = [];
+let otlp: Server;
+
+/** Takes OTLP/HTTP exports and answers each with an empty (valid) ExportTraceServiceResponse. */
+async function startOtlpReceiver(): Promise<string> {
+  otlp = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      exports.push(Buffer.concat(chunks));
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => otlp.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(otlp.address() as { port: number }).port}/v1/traces`;
+}
 
 beforeAll(async () => {
   dir = tempDir('dxp-arize-');
@@ -51,10 +72,13 @@ beforeAll(async () => {
   process.env.ARIZE_BASE_URL = baseUrl;
   process.env.ARIZE_SPACE = 'research';
   process.env.DXP_DATA_DIR = join(dir, 'store');
+  const tracesUrl = await startOtlpReceiver();
   worker = await startTestWorker(server, {
     dataDir: join(dir, 'store'),
     taskQueue,
     env: { ARIZE_API_KEY: CANARY_KEY, ARIZE_BASE_URL: baseUrl, ARIZE_SPACE: 'research' },
+    serviceEnv: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tracesUrl },
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules: WORKFLOW_TRACING_MODULES, logger: new DefaultLogger('WARN') }),
   });
 }, 120_000);
 
@@ -63,6 +87,7 @@ afterAll(async () => {
   await client?.connection.close();
   await server?.stop();
   await fake?.stop();
+  otlp?.close();
   delete process.env.ARIZE_API_KEY;
   delete process.env.ARIZE_BASE_URL;
   delete process.env.ARIZE_SPACE;
@@ -168,4 +193,12 @@ test('the API key is nowhere in Temporal: not in any history, not in the server 
   for (const bytes of db) expect(bytes).not.toContain(CANARY_KEY);
   // The canary is really in use: the fake refuses any other key.
   expect(fake.requestLog().every((entry) => entry.status !== 401)).toBe(true);
+});
+
+test('the API key is on no exported span, the upload activity\'s among them', async () => {
+  await worker.stop(); // flushes the span pipeline; the tests before this one are done with it
+  const sent = Buffer.concat(exports);
+  expect(sent.includes('RunActivity:uploadToArize')).toBe(true);
+  expect(sent.includes('RunWorkflow:example')).toBe(true);
+  expect(sent.includes(CANARY_KEY)).toBe(false);
 });
