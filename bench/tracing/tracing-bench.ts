@@ -1,12 +1,13 @@
 /**
  * `npm run bench:tracing`: what tracing costs a run. The same experiment (N no-op examples with an
  * evaluator, C at a time) on a fresh dev server with tracing off, on into a real Phoenix, and on
- * into a collector that is down (the port refuses) and one that hangs (accepts, never answers).
+ * with only the activities' spans (a bundle without the workflow interceptors), and into a collector
+ * that is down (the port refuses) and one that hangs (accepts, never answers).
  * Prints wall time and per-example overhead against "off", CPU, peak RSS, the spans ended,
  * exported and failed, how long the worker and server took to stop, and then the span pipeline
  * (its last export is bounded by the export timeout).
  *
- *   npm run bench:tracing -- --n 300 --c 20
+ *   npm run bench:tracing -- --n 300 --c 20 --repeat 3
  */
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
@@ -24,10 +25,14 @@ import { writeDataset } from '../shared/dataset';
 import { machineFields, writeResultsJson } from '../shared/results-json';
 import { runOnDevServer } from '../shared/dev-server';
 
-type Mode = 'off' | 'phoenix' | 'refused' | 'hanging';
+/** `activities`: into Phoenix, but with a bundle without the workflow interceptors (activity spans only). */
+type Mode = 'off' | 'phoenix' | 'activities' | 'refused' | 'hanging';
 
 interface ModeFigures {
   mode: Mode;
+  /** Median of the repeats; each repeat runs every mode once, in turn, so drift hits all alike. */
+  repeats: number;
+  wallsS: number[];
   wallS: number;
   perExampleMs: number;
   overheadVsOffMs: number | null;
@@ -75,10 +80,11 @@ async function main(): Promise<void> {
   const phoenix: PhoenixServer = await startPhoenix();
   const hanging = await hangingCollector();
   const refusedUrl = `http://127.0.0.1:${await freePort()}/v1/traces`;
-  const endpoints: Record<Exclude<Mode, 'off'>, string> = { phoenix: phoenix.tracesUrl, refused: refusedUrl, hanging: hanging.url };
-  const results: ModeFigures[] = [];
+  const endpoints: Record<Exclude<Mode, 'off'>, string> = { phoenix: phoenix.tracesUrl, activities: phoenix.tracesUrl, refused: refusedUrl, hanging: hanging.url };
+  const repeats = arg('repeat', 3);
+  const runs = new Map<Mode, Omit<ModeFigures, 'repeats' | 'wallsS' | 'overheadVsOffMs'>[]>();
   try {
-    for (const mode of ['off', 'phoenix', 'refused', 'hanging'] as const) {
+    for (let r = 0; r < repeats; r++) for (const mode of ['off', 'phoenix', 'activities', 'refused', 'hanging'] as const) {
       process.stdout.write(`${mode}: `);
       const serviceEnv: NodeJS.ProcessEnv = mode === 'off' ? {} : { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoints[mode], DXP_TRACE_PROJECT: `bench-${mode}` };
       const config = tracingConfigFromEnv(serviceEnv);
@@ -90,13 +96,13 @@ async function main(): Promise<void> {
           label: mode,
           workDir,
           serverDb: 'memory',
-          dataDir: join(workDir, `store-${mode}`),
+          dataDir: join(workDir, `store-${mode}-${r}`),
           taskQueue: `bench-tracing-${mode}`,
           c,
           module: benchModule,
-          workflowBundle: mode === 'off' ? plain : traced,
+          workflowBundle: mode === 'off' || mode === 'activities' ? plain : traced,
           serviceEnv,
-          spec: { name: `tracing-${mode}`, dataset: { path: datasetPath }, task: 'bench-noop', evaluators: [BENCH_EVALUATOR], concurrency: c },
+          spec: { name: `tracing-${mode}-${r}`, dataset: { path: datasetPath }, task: 'bench-noop', evaluators: [BENCH_EVALUATOR], concurrency: c },
         },
         async (m) => {
           stopStarted = performance.now();
@@ -108,12 +114,10 @@ async function main(): Promise<void> {
       const t = performance.now();
       await lease?.release();
       const pipelineStopMs = lease ? Math.round(performance.now() - t) : null;
-      const off = results[0];
-      results.push({
+      runs.set(mode, [...(runs.get(mode) ?? []), {
         mode,
         wallS: round(figures.wallMs / 1000, 2),
         perExampleMs: round(figures.wallMs / n, 2),
-        overheadVsOffMs: off ? round((figures.wallMs / 1000 - off.wallS) * 1000 / n, 2) : null,
         cpuS: round(figures.cpu.benchProcessS, 2),
         devServerCpuS: figures.cpu.devServerS === null ? null : round(figures.cpu.devServerS, 2),
         peakRssMb: figures.rss.peakMb,
@@ -121,14 +125,20 @@ async function main(): Promise<void> {
         workerStopMs: Math.round(workerStopMs),
         pipelineStopMs,
         succeeded: figures.summary.succeeded,
-      });
+      }]);
       console.log(`${figures.summary.succeeded}/${n} in ${round(figures.wallMs / 1000, 2)} s`);
     }
   } finally {
     await hanging.close();
     await phoenix.stop();
   }
-  console.log(`\ntracing: N=${n}, C=${c}, bench-noop + ${BENCH_EVALUATOR} on a fresh dev server per mode`);
+  const results: ModeFigures[] = [];
+  for (const [mode, all] of runs) {
+    const median = [...all].sort((a, b) => a.wallS - b.wallS)[Math.floor(all.length / 2)]!;
+    const off = results[0];
+    results.push({ ...median, mode, repeats: all.length, wallsS: all.map((x) => x.wallS), overheadVsOffMs: off ? round(((median.wallS - off.wallS) * 1000) / n, 2) : null });
+  }
+  console.log(`\ntracing: N=${n}, C=${c}, bench-noop + ${BENCH_EVALUATOR} on a fresh dev server per run; the median of ${repeats} runs per mode (its own figures)`);
   console.log('mode      wall s  ms/example  +ms/example  CPU s  server CPU s  peak RSS MB  spans ended/exported/failed  stop ms  pipeline stop ms');
   for (const r of results) {
     const spans = r.spans ? `${r.spans.ended}/${r.spans.exported}/${r.spans.failed}` : '-';
