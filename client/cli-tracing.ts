@@ -15,5 +15,6 @@ export function startCliTracing(env: NodeJS.ProcessEnv = process.env): TracingLe
     if (err instanceof TracingConfigError) throw new CliError(`tracing: ${err.message}`, EXIT.badInput);
     throw err;
   }
-  return config.enabled ? acquireTracing(config) : undefined;
+  // A command's output is its own: only trouble with the collector is worth a line.
+  return config.enabled ? acquireTracing(config, (level, message) => level === 'warn' && process.stderr.write(`dxp: warning: ${message}\n`)) : undefined;
 }

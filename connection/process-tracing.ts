@@ -5,7 +5,7 @@
  * queued). A second, different tracing configuration in the same process is refused rather than
  * silently sending one worker's spans to the other's collector.
  */
-import { startTracing, type Tracing } from './tracing';
+import { startTracing, type Tracing, type TracingLog } from './tracing';
 import { tracingConfigFromEnv, TracingConfigError, type TracingConfig } from './tracing-config';
 
 type EnabledConfig = Extract<TracingConfig, { enabled: true }>;
@@ -18,7 +18,8 @@ export interface TracingLease {
 
 let shared: { tracing: Tracing; key: string; config: EnabledConfig; leases: number } | undefined;
 
-export function acquireTracing(config: EnabledConfig): TracingLease {
+/** `log`: where the pipeline reports failed exports and its final counts (its creator's is used). */
+export function acquireTracing(config: EnabledConfig, log?: TracingLog): TracingLease {
   const key = keyOf(config);
   if (shared && shared.key !== key) {
     throw new TracingConfigError(
@@ -26,7 +27,7 @@ export function acquireTracing(config: EnabledConfig): TracingLease {
         `one process has one tracer provider, so it cannot also trace to ${config.tracesUrl} (project ${config.projectName}): run that worker in a process of its own`,
     );
   }
-  shared ??= { tracing: startTracing(config), key, config, leases: 0 };
+  shared ??= { tracing: startTracing(config, log ? { log } : {}), key, config, leases: 0 };
   const held = shared;
   held.leases++;
   let released = false;

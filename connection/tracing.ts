@@ -62,14 +62,26 @@ export interface StartTracingOptions {
   global?: boolean;
   /** How long one export may take before it counts as failed; default 10 s. */
   exportTimeoutMs?: number;
+  /**
+   * Where the pipeline says what went wrong: the first failed export after a good one (or the
+   * start), and at shutdown what was exported, failed and dropped. Default: stderr.
+   */
+  log?: TracingLog;
 }
+
+export type TracingLog = (level: 'info' | 'warn', message: string) => void;
+
+const stderrLog: TracingLog = (level, message) => process.stderr.write(`${level === 'warn' ? 'warning: ' : ''}${message}\n`);
 
 export function startTracing(config: Extract<TracingConfig, { enabled: true }>, options: StartTracingOptions = {}): Tracing {
   const counts: TracingCounts = { ended: 0, exported: 0, failed: 0 };
   const exportTimeoutMs = options.exportTimeoutMs ?? EXPORT_TIMEOUT_MS;
   const target = new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers, timeoutMillis: exportTimeoutMs });
   const inFlight = new Set<Promise<void>>();
-  const counted = countingExporter(target, counts, inFlight);
+  const log = options.log ?? stderrLog;
+  const counted = countingExporter(target, counts, inFlight, (spans, error) =>
+    log('warn', `tracing: ${spans} spans could not be sent to ${config.tracesUrl} (${error}); runs go on, spans that fail are counted and dropped`),
+  );
   const batches = new BatchSpanProcessor(counted, {
     maxQueueSize: MAX_QUEUED_SPANS,
     maxExportBatchSize: EXPORT_BATCH,
@@ -102,6 +114,10 @@ export function startTracing(config: Extract<TracingConfig, { enabled: true }>, 
       // failure ends the provider's flush while other batches are still on their way: wait for them.
       await provider.shutdown().catch(() => undefined);
       await Promise.all(inFlight);
+      const dropped = counts.ended - counts.exported - counts.failed;
+      if (counts.ended > 0) {
+        log(counts.failed + dropped > 0 ? 'warn' : 'info', `tracing: ${counts.exported} of ${counts.ended} spans sent to ${config.tracesUrl}; ${counts.failed} failed, ${dropped} dropped (queue full)`);
+      }
       if (global) {
         trace.disable();
         propagation.disable();
@@ -129,16 +145,26 @@ function countingProcessor(inner: SpanProcessor, counts: TracingCounts): SpanPro
   };
 }
 
-/** Counts what each export came to, and keeps the ones on their way (each bounded by the export timeout). */
-function countingExporter(inner: SpanExporter, counts: TracingCounts, inFlight: Set<Promise<void>>): SpanExporter {
+/**
+ * Counts what each export came to, and keeps the ones on their way (each bounded by the export
+ * timeout); says so on the first failure after a success, not on every one of a long outage.
+ */
+function countingExporter(inner: SpanExporter, counts: TracingCounts, inFlight: Set<Promise<void>>, onOutage: (spans: number, error: string) => void): SpanExporter {
+  let failing = false;
   return {
     export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
       let settle: () => void = () => undefined;
       const pending = new Promise<void>((resolve) => (settle = resolve));
       inFlight.add(pending);
       inner.export(spans, (result) => {
-        if (result.code === ExportResultCode.SUCCESS) counts.exported += spans.length;
-        else counts.failed += spans.length;
+        if (result.code === ExportResultCode.SUCCESS) {
+          counts.exported += spans.length;
+          failing = false;
+        } else {
+          counts.failed += spans.length;
+          if (!failing) onOutage(spans.length, result.error?.message ?? 'export failed');
+          failing = true;
+        }
         inFlight.delete(pending);
         settle();
         done(result);

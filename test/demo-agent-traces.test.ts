@@ -11,17 +11,10 @@ import { readStoredRuns } from '../client/demo/agent-demo';
 import type { RunRecord } from '../core/records';
 import { launchChromium } from './helpers/chromium';
 import { runDxp } from './helpers/cli';
-import { startPhoenix, type PhoenixServer } from './helpers/phoenix';
+import { projectSpans, startPhoenix, type PhoenixServer, type PhoenixSpan } from './helpers/phoenix';
 import { waitFor } from './helpers/processes';
 import { startTestServer, tempDir } from './helpers/temporal';
 
-interface PhoenixSpan {
-  name: string;
-  context: { trace_id: string; span_id: string };
-  parent_id: string | null;
-  span_kind: string;
-  attributes: Record<string, unknown>;
-}
 
 const project = 'agent-demo-traces';
 const PROBLEMS = 7;
@@ -52,10 +45,10 @@ beforeAll(async () => {
   spans = await waitFor(
     async () => {
       try {
-        const page = await phoenix.get<{ data: PhoenixSpan[] }>(`/v1/projects/${project}/spans?limit=1000`);
-        const roots = page.data.filter((s) => s.parent_id === null && s.name === 'RunWorkflow:example');
-        last = `${page.data.length} spans, ${roots.length} run roots`;
-        return roots.length === PROBLEMS && page.data.filter((s) => s.name === 'evaluator hidden-tests').length === PROBLEMS ? page.data : undefined;
+        const all = await projectSpans(phoenix, project);
+        const roots = all.filter((s) => s.parent_id === null && s.name === 'RunWorkflow:example');
+        last = `${all.length} spans, ${roots.length} run roots`;
+        return roots.length === PROBLEMS && all.filter((s) => s.name === 'evaluator hidden-tests').length === PROBLEMS ? all : undefined;
       } catch (err) {
         last = (err as Error).message;
         return undefined;

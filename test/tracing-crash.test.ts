@@ -14,16 +14,10 @@ import { startExperiment } from '../client/experiments';
 import { parseSpec } from '../client/spec-file';
 import type { RunRecord } from '../core/records';
 import { WORKFLOW_TRACING_MODULES } from '../workers/tracing';
-import { startPhoenix, type PhoenixServer } from './helpers/phoenix';
+import { projectSpans, startPhoenix, type PhoenixServer } from './helpers/phoenix';
 import { killAllWorkerProcesses, readLedger, startWorkerProcess, stepsInFlight, waitFor } from './helpers/processes';
 import { connectTestClient, startTestServer, tempDir, writeJsonl } from './helpers/temporal';
 
-interface PhoenixSpan {
-  name: string;
-  context: { trace_id: string; span_id: string };
-  parent_id: string | null;
-  attributes: Record<string, unknown>;
-}
 
 const project = 'dxp-trace-crash';
 const EXAMPLES = 6;
@@ -45,16 +39,6 @@ afterAll(async () => {
   await phoenix?.stop();
 });
 
-async function projectSpans(): Promise<PhoenixSpan[]> {
-  const spans: PhoenixSpan[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { data: PhoenixSpan[]; next_cursor: string | null } = await phoenix.get(`/v1/projects/${project}/spans?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    spans.push(...page.data);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return spans;
-}
 
 test('a worker killed mid-step: the run is still one trace, with the retry as attempt 2 in it', async () => {
   const taskQueue = 'tracing-crash';
@@ -103,7 +87,7 @@ test('a worker killed mid-step: the run is still one trace, with the retry as at
   let last = '';
   const spans = await waitFor(
     async () => {
-      const all = await projectSpans().catch((err: Error) => ((last = err.message), []));
+      const all = await projectSpans(phoenix, project).catch((err: Error) => ((last = err.message), []));
       const roots = all.filter((s) => s.name === 'RunWorkflow:example' && s.parent_id === null);
       last = `${all.length} spans, ${roots.length} run roots`;
       return roots.length >= EXAMPLES ? all : undefined;

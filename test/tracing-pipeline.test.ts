@@ -20,19 +20,10 @@ import type { DevServer } from '../client/dev-server';
 import { parseSpec } from '../client/spec-file';
 import { tracingClientInterceptors, WORKFLOW_TRACING_MODULES } from '../workers/tracing';
 import { dxpEnv, runDxp } from './helpers/cli';
-import { startPhoenix, type PhoenixServer } from './helpers/phoenix';
+import { projectSpans, startPhoenix, type PhoenixServer, type PhoenixSpan } from './helpers/phoenix';
 import { waitFor } from './helpers/processes';
 import { startTestServer, startTestWorker, tempDir, writeJsonl, type RunningWorker } from './helpers/temporal';
 
-interface PhoenixSpan {
-  name: string;
-  context: { trace_id: string; span_id: string };
-  parent_id: string | null;
-  span_kind: string;
-  status_code: string;
-  start_time: string;
-  attributes: Record<string, unknown>;
-}
 
 const project = 'dxp-pipeline-trace';
 const taskQueue = 'tracing-pipeline';
@@ -79,17 +70,6 @@ const traced = defineTasks({
 const llm = new LlmFake();
 let llmUrl: string;
 
-/** Every span of the project, page by page (Phoenix answers at most 1,000 a page). */
-async function projectSpans(): Promise<PhoenixSpan[]> {
-  const spans: PhoenixSpan[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { data: PhoenixSpan[]; next_cursor: string | null } = await phoenix.get(`/v1/projects/${project}/spans?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    spans.push(...page.data);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return spans;
-}
 
 /** Waits until Phoenix has `ready(spans)`; the worker was stopped (its spans flushed) before. */
 async function spansWhen(ready: (spans: PhoenixSpan[]) => boolean, what: string): Promise<PhoenixSpan[]> {
@@ -97,7 +77,7 @@ async function spansWhen(ready: (spans: PhoenixSpan[]) => boolean, what: string)
   return waitFor(
     async () => {
       try {
-        const spans = await projectSpans();
+        const spans = await projectSpans(phoenix, project);
         last = `${spans.length} spans: ${[...new Set(spans.map((s) => s.name))].join(', ')}`;
         return ready(spans) ? spans : undefined;
       } catch (err) {
@@ -286,7 +266,7 @@ test('`dxp run` with the same settings makes the start the root of the trace the
   const { start, run } = await waitFor(
     async () => {
       try {
-        const spans = (await phoenix.get<{ data: PhoenixSpan[] }>(`/v1/projects/${project}/spans?limit=1000`)).data;
+        const spans = await projectSpans(phoenix, project);
         const start = spans.find((s) => s.name === 'StartWorkflow:experiment' && s.attributes.temporalWorkflowId === 'experiment/traced-cli');
         const run = start && spans.find((s) => s.name === 'RunWorkflow:experiment' && s.parent_id === start.context.span_id);
         last = `start ${start ? 'found' : 'missing'}, run ${run ? 'found' : 'missing'}`;

@@ -13,7 +13,7 @@ import { freePort } from '../client/dev-server';
 import { startTracing, MAX_QUEUED_SPANS } from '../connection/tracing';
 import { ARIZE_OTLP_TRACES_URL, tracingConfigFromEnv, TracingConfigError, type TracingConfig } from '../connection/tracing-config';
 import { workerSettings } from '../workers/config';
-import { startPhoenix, type PhoenixServer } from './helpers/phoenix';
+import { startPhoenix, type PhoenixServer, type PhoenixSpan } from './helpers/phoenix';
 import { waitFor } from './helpers/processes';
 
 type Enabled = Extract<TracingConfig, { enabled: true }>;
@@ -117,13 +117,6 @@ describe('exporting to a real Phoenix', () => {
     await phoenix?.stop();
   });
 
-  interface PhoenixSpan {
-    name: string;
-    context: { trace_id: string; span_id: string };
-    parent_id: string | null;
-    span_kind: string;
-    attributes: Record<string, unknown>;
-  }
 
   test('a span tree arrives in the configured project with its parent links, kinds and OpenInference attributes', async () => {
     const project = 'dxp-tracing-test';
@@ -169,12 +162,17 @@ describe('exporting to a real Phoenix', () => {
 describe('a collector that is down or stuck', () => {
   test('nothing listens: every export fails and is counted, none is lost, and shutdown returns', async () => {
     const url = `http://127.0.0.1:${await freePort()}/v1/traces`;
-    const tracing = startTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url }));
+    const logged: string[] = [];
+    const tracing = startTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url }), { log: (level, message) => logged.push(`${level} ${message}`) });
     const tracer = tracing.provider.getTracer('dxp-test');
     for (let i = 0; i < 2_000; i++) tracer.startSpan(`span ${i}`).end();
     await tracing.shutdown();
     expect(tracing.counts()).toEqual({ ended: 2_000, exported: 0, failed: 2_000 });
     expect(tracing.unaccounted()).toBe(0);
+    // Said once for the outage (four batches failed), and in the final count.
+    expect(logged.filter((line) => line.includes('could not be sent'))).toHaveLength(1);
+    expect(logged[0]).toMatch(new RegExp(`^warn tracing: \\d+ spans could not be sent to ${url.replace(/[.]/g, '\\.')}`));
+    expect(logged.at(-1)).toBe(`warn tracing: 0 of 2000 spans sent to ${url}; 2000 failed, 0 dropped (queue full)`);
   }, 60_000);
 
   test('it accepts and never answers: the queue stays bounded (the surplus is dropped, not held) and shutdown ends at the export timeout', async () => {
@@ -184,7 +182,8 @@ describe('a collector that is down or stuck', () => {
     await once(stuck, 'listening');
     const { port } = stuck.address() as AddressInfo;
     try {
-      const tracing = startTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces` }), { exportTimeoutMs: 1_000 });
+      const logged: string[] = [];
+      const tracing = startTracing(enabled({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces` }), { exportTimeoutMs: 1_000, log: (_, m) => logged.push(m) });
       const tracer = tracing.provider.getTracer('dxp-test');
       // The first full batch goes out at once and hangs; the queue then fills, and the rest is dropped.
       const batch = 512;
@@ -193,6 +192,7 @@ describe('a collector that is down or stuck', () => {
       await tracing.shutdown();
       expect(tracing.counts()).toEqual({ ended: batch + MAX_QUEUED_SPANS + surplus, exported: 0, failed: batch + MAX_QUEUED_SPANS });
       expect(tracing.unaccounted()).toBe(surplus);
+      expect(logged.at(-1)).toMatch(new RegExp(`0 of ${batch + MAX_QUEUED_SPANS + surplus} spans sent .*; ${batch + MAX_QUEUED_SPANS} failed, ${surplus} dropped \\(queue full\\)$`));
     } finally {
       for (const socket of sockets) socket.destroy();
       stuck.close();

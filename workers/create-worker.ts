@@ -60,7 +60,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<DxpWor
   const model = lazyModelClient(serviceEnv);
   // OTEL_EXPORTER_OTLP_* or DXP_TRACING: spans of every workflow and activity; none set, no cost.
   const tracingConfig = tracingConfigFromEnv(serviceEnv);
-  const lease = tracingConfig.enabled ? acquireTracing(tracingConfig) : undefined;
+  const lease = tracingConfig.enabled ? acquireTracing(tracingConfig, (level, message) => Runtime.instance().logger[level](message)) : undefined;
   const tracing = lease?.tracing;
   // The store's migration runs here, at start: a database a worker cannot reach fails it now.
   const sink = await openResultsStore(settings.resultsStore, {

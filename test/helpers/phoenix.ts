@@ -89,3 +89,26 @@ export async function startPhoenix(): Promise<PhoenixServer> {
     stop,
   };
 }
+
+/** A span as Phoenix's REST API returns it (attributes flat, by their dotted names). */
+export interface PhoenixSpan {
+  name: string;
+  context: { trace_id: string; span_id: string };
+  parent_id: string | null;
+  span_kind: string;
+  status_code: string;
+  start_time: string;
+  attributes: Record<string, unknown>;
+}
+
+/** Every span of a project, page by page (Phoenix answers at most 1,000 a page; 404 until the project has spans). */
+export async function projectSpans(phoenix: PhoenixServer, project: string): Promise<PhoenixSpan[]> {
+  const spans: PhoenixSpan[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { data: PhoenixSpan[]; next_cursor: string | null } = await phoenix.get(`/v1/projects/${project}/spans?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    spans.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return spans;
+}
