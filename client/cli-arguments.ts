@@ -13,6 +13,11 @@ export function port(value: string): number {
   return n;
 }
 
+/** A repeatable option's values, in order (checked later, against the spec). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 /** Repeated `--origin`s, each checked as the origin a browser sends. */
 export function collectOrigin(value: string, previous: string[] = []): string[] {
   const { parseOrigin } = load<typeof import('./commands/codec-server')>('./commands/codec-server');

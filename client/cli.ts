@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { connected, load, withExitCode } from './cli-actions';
-import { collectOrigin, httpUrl, port, positiveInt } from './cli-arguments';
+import { collect, collectOrigin, httpUrl, port, positiveInt } from './cli-arguments';
 import { CliError, EXIT } from './exit-codes';
 import { oneLineError } from './errors';
 import { packageVersion } from './version';
@@ -27,16 +27,23 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON (with --wait/--watch)')
     .option('--task-queue <queue>', 'task queue of the workers (default: spec.taskQueue or dxp-experiments)')
     .option('--tasks <module>', 'check task and evaluator names against this task module before starting (default: the spec, when it is a module)')
+    .option('--fail-under <evaluator=min>', 'CI gate: exit 1 unless the evaluator\'s mean score is at least min (repeatable; implies --wait)', collect)
+    .option('--max-failures <n>', 'CI gate: exit 1 if more than n runs fail (implies --wait)')
+    .option('--junit <file>', 'write a JUnit XML report: a test case per example for the task and for each evaluator (implies --wait)')
+    .option('--summary <file>', 'append a Markdown summary, e.g. to "$GITHUB_STEP_SUMMARY" (implies --wait)')
     .action(
-      withExitCode(async (specPath: string, opts: import('./commands/run').RunOptions) => {
+      withExitCode(async (specPath: string, opts: import('./commands/run').RunOptions & import('./gates/apply').GateOptions) => {
         const { isModuleFile, loadSpecFile } = load<typeof import('./spec-file')>('./spec-file');
         const { checkPlan, runCommand } = load<typeof import('./commands/run')>('./commands/run');
         const spec = loadSpecFile(specPath);
         checkPlan(spec, opts.tasks ?? (isModuleFile(specPath) ? specPath : process.env.DXP_TASKS));
+        const { gateRequest } = load<typeof import('./gates/apply')>('./gates/apply');
+        const { evaluatorColumn } = load<typeof import('../core/spec')>('../core/spec');
+        const gates = gateRequest(opts, spec.evaluators.map(evaluatorColumn));
         const { startCliTracing } = load<typeof import('./cli-tracing')>('./cli-tracing');
         const tracing = startCliTracing();
         try {
-          return await connected((client, config) => runCommand(client, config, spec, opts));
+          return await connected((client, config) => runCommand(client, config, spec, { ...opts, ...(gates ? { gates } : {}) }));
         } finally {
           await tracing?.release(); // the start's span, sent before the process ends
         }
@@ -68,10 +75,17 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .option('--wait', 'wait if still running')
     .option('--runs', 'also a table of every run (example, repetition, status, evaluator scores)')
+    .option('--fail-under <evaluator=min>', 'CI gate: exit 1 unless the evaluator\'s mean score is at least min (repeatable; waits)', collect)
+    .option('--max-failures <n>', 'CI gate: exit 1 if more than n runs failed (waits)')
+    .option('--junit <file>', 'write a JUnit XML report (waits)')
+    .option('--summary <file>', 'append a Markdown summary (waits)')
     .action(
-      withExitCode(async (id: string, opts: { json?: boolean; wait?: boolean; runs?: boolean }) => {
+      withExitCode(async (id: string, opts: { json?: boolean; wait?: boolean; runs?: boolean } & import('./gates/apply').GateOptions) => {
         const { resultCommand } = load<typeof import('./commands/result')>('./commands/result');
-        return connected((c, cfg) => resultCommand(c, cfg, id, opts));
+        const { gateRequest } = load<typeof import('./gates/apply')>('./gates/apply');
+        // The evaluators' names are checked against the summary, once it is known.
+        const gates = gateRequest(opts);
+        return connected((c, cfg) => resultCommand(c, cfg, id, { ...opts, ...(gates ? { gates } : {}) }));
       }),
     );
   program

@@ -8,16 +8,19 @@ import { CliError, EXIT } from '../exit-codes';
 import { getExperimentHandle, type ExperimentHandle } from '../experiments';
 import { formatRunsTable, formatSummary } from '../format';
 import { configuredStore, isDatabaseLocation, withStore } from '../results-store';
+import { applyGates, formatGates, type GateRequest } from '../gates/apply';
 
 export interface ResultOptions {
   json?: boolean;
   wait?: boolean;
   /** Also every run, read from the results store the summary names. */
   runs?: boolean;
+  /** CI gates and reports (`--fail-under`, `--max-failures`, `--junit`, `--summary`), checked before. */
+  gates?: GateRequest;
 }
 
-/** Waits for the result and prints it; returns the exit code (non-zero when the experiment failed). */
-export async function printOutcome(handle: ExperimentHandle, config: ConnectionConfig, json: boolean, opts: { runs?: boolean } = {}): Promise<number> {
+/** Waits for the result and prints it; returns the exit code (non-zero when the experiment failed, or a gate did). */
+export async function printOutcome(handle: ExperimentHandle, config: ConnectionConfig, json: boolean, opts: { runs?: boolean; gates?: GateRequest } = {}): Promise<number> {
   let summary: ExperimentSummary;
   try {
     summary = await handle.result();
@@ -29,16 +32,23 @@ export async function printOutcome(handle: ExperimentHandle, config: ConnectionC
     else process.stderr.write(`Experiment ${handle.workflowId} did not complete: ${reason}\n${link ? `See ${link}\n` : ''}`);
     return EXIT.failed;
   }
-  const runs = opts.runs ? await readStoredRuns(summary) : undefined;
-  if (json) process.stdout.write(`${JSON.stringify(runs ? { ...summary, runRecords: runs } : summary, null, 2)}\n`);
-  else process.stdout.write(`${formatSummary(summary)}\n${runs ? `\n${formatRunsTable(runs)}\n` : ''}`);
-  return EXIT.ok;
+  let runs = opts.runs ? await readStoredRuns(summary) : undefined;
+  const gated = opts.gates
+    ? await applyGates(summary, opts.gates, async () => (runs ??= await readStoredRuns(summary)), workflowUiLink(config, handle.workflowId))
+    : undefined;
+  const shown = opts.runs ? runs : undefined;
+  if (json) process.stdout.write(`${JSON.stringify({ ...summary, ...(shown ? { runRecords: shown } : {}), ...(gated ? { gates: gated.results } : {}) }, null, 2)}\n`);
+  else {
+    process.stdout.write(`${formatSummary(summary)}\n${shown ? `\n${formatRunsTable(shown)}\n` : ''}`);
+    if (gated && gated.results.length > 0) process.stdout.write(`\n${formatGates(gated.results)}\n`);
+  }
+  return gated && !gated.passed ? EXIT.failed : EXIT.ok;
 }
 
 export async function resultCommand(client: Client, config: ConnectionConfig, id: string, opts: ResultOptions): Promise<number> {
   const handle = getExperimentHandle(client, id);
   const description = await handle.describe();
-  if (description.status.name === 'RUNNING' && !opts.wait) {
+  if (description.status.name === 'RUNNING' && !opts.wait && !opts.gates) {
     process.stderr.write(`Experiment ${handle.workflowId} is still running; \`dxp watch ${id}\` follows it, \`dxp result ${id} --wait\` waits.\n`);
     return EXIT.running;
   }

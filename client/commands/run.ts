@@ -13,6 +13,7 @@ import { requireSearchAttributes } from '../search-attributes-check';
 import { readStartedSpec, specDifferences, startExperiment } from '../experiments';
 import { printOutcome } from './result';
 import { watchExperiment } from './watch';
+import type { GateRequest } from '../gates/apply';
 
 export interface RunOptions {
   wait?: boolean;
@@ -21,6 +22,8 @@ export interface RunOptions {
   taskQueue?: string;
   /** A task module to check the spec against before starting (the worker loads it too). */
   tasks?: string;
+  /** CI gates and reports, checked before the start; they imply --wait. */
+  gates?: GateRequest;
 }
 
 /** Checks task, evaluator and step names against the task module when we have it here. */
@@ -60,7 +63,7 @@ export async function runCommand(client: Client, config: ConnectionConfig, spec:
     }
   }
   if (opts.watch) await watchExperiment(client, handle);
-  if (opts.wait || opts.watch) return printOutcome(handle, config, Boolean(opts.json));
+  if (opts.wait || opts.watch || opts.gates) return printOutcome(handle, config, Boolean(opts.json), opts.gates ? { gates: opts.gates } : {});
   process.stdout.write(`Follow it with \`dxp watch ${spec.name}\`; results with \`dxp result ${spec.name}\`.\n`);
   return EXIT.ok;
 }
