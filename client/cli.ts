@@ -136,6 +136,36 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('compare <a> <b>')
+    .description('compare two experiments of the results store: per evaluator b − a with a paired bootstrap 95% CI, flips, new task failures, latency, cost')
+    .option('--json', 'machine-readable output')
+    .option('--pass-threshold <score>', "an example passes an evaluator when its score (mean over repetitions) is at least this (default 1)")
+    .option('--fail-on-regression', "exit 1 when an evaluator's CI of b − a lies wholly below 0, or b has new task failures")
+    .option('--resamples <n>', 'bootstrap resamples (default 2000)')
+    .option('--seed <n>', 'seed of the bootstrap (default 1: the same runs always give the same interval)')
+    .option('--data-dir <dir>', 'local results store, when DXP_RESULTS_URL is unset (env DXP_DATA_DIR, default .dxp)')
+    .action(
+      withExitCode(async (a: string, b: string, opts: import('./commands/compare').CompareCommandOptions) => {
+        const { compareCommand } = load<typeof import('./commands/compare')>('./commands/compare');
+        return compareCommand(a, b, opts);
+      }),
+    );
+
+  program
+    .command('report <experiment>')
+    .description('write a self-contained HTML report of an experiment (with --vs: compared with another)')
+    .option('--vs <other>', 'compare with this experiment (histograms side by side, flips)')
+    .option('--out <file>', 'output file (default: <experiment>-report.html)')
+    .option('--pass-threshold <score>', 'pass threshold for flips (default 1)')
+    .option('--data-dir <dir>', 'local results store, when DXP_RESULTS_URL is unset (env DXP_DATA_DIR, default .dxp)')
+    .action(
+      withExitCode(async (name: string, opts: import('./commands/report').ReportCommandOptions) => {
+        const { reportCommand } = load<typeof import('./commands/report')>('./commands/report');
+        return reportCommand(name, opts);
+      }),
+    );
+
+  program
     .command('log <results-file>')
     .description('upload a results table made elsewhere (CSV, JSON, JSONL, Parquet) to an Arize (or Phoenix) experiment, exactly once')
     .requiredOption('--dataset <name|id>', 'the Arize (with --phoenix: Phoenix) dataset the runs belong to')

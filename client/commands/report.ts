@@ -1,0 +1,71 @@
+/**
+ * `dxp report <experiment> [--vs <other>]`: one self-contained HTML file (client/report/) of an
+ * experiment from the results store, or of two compared. Runs link to the Temporal UI at the
+ * address `dxp result` and `dxp run` print (TEMPORAL_UI_URL, or the dev server's), and to their
+ * Phoenix trace when PHOENIX_BASE_URL is set (the project: DXP_TRACE_PROJECT, default dxp).
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { phoenixConfigFromEnv } from '../../activities/phoenix/config';
+import { connectionConfigFromEnv, workflowUiLink } from '../../connection/config';
+import { DEFAULT_TRACE_PROJECT } from '../../connection/tracing-config';
+import { compareExperiments } from '../compare/compare';
+import { CliError, EXIT } from '../exit-codes';
+import { renderReport } from '../report/html';
+import { phoenixTraceUrl, type ReportLinks } from '../report/links';
+import { configuredStore, withStore } from '../results-store';
+import { readStoredExperiment } from '../stored-experiment';
+
+export interface ReportCommandOptions {
+  vs?: string;
+  out?: string;
+  passThreshold?: string;
+  dataDir?: string;
+}
+
+export async function reportCommand(name: string, opts: ReportCommandOptions): Promise<number> {
+  const passThreshold = opts.passThreshold === undefined ? undefined : Number(opts.passThreshold);
+  if (passThreshold !== undefined && (opts.passThreshold!.trim() === '' || !Number.isFinite(passThreshold))) {
+    throw new CliError(`--pass-threshold: '${opts.passThreshold}' is not a number`, EXIT.badInput);
+  }
+  const links = reportLinks();
+  const [main, other] = await withStore(configuredStore(opts.dataDir), async (store, where) => [
+    await readStoredExperiment(store, where, name),
+    opts.vs === undefined ? undefined : await readStoredExperiment(store, where, opts.vs),
+  ]);
+  const experiment = { name, runs: main.runs };
+  const vs = other && opts.vs !== undefined ? { name: opts.vs, runs: other.runs } : undefined;
+  const html = renderReport({
+    experiment,
+    ...(vs ? { vs: { side: vs, comparison: compareExperiments(experiment, vs, passThreshold !== undefined ? { passThreshold } : {}) } } : {}),
+    links,
+    generatedAt: new Date().toISOString(),
+  });
+  const out = path.resolve(opts.out ?? `${fileName(name)}-report.html`);
+  writeFileSync(out, html);
+  process.stdout.write(`${out}: report of ${name}${vs ? ` vs ${vs.name}` : ''} (${main.runs.length}${other ? ` and ${other.runs.length}` : ''} runs)\n`);
+  return EXIT.ok;
+}
+
+function reportLinks(): ReportLinks {
+  let temporal: ReturnType<typeof connectionConfigFromEnv>;
+  let phoenix: ReturnType<typeof phoenixConfigFromEnv>;
+  try {
+    temporal = connectionConfigFromEnv();
+    phoenix = phoenixConfigFromEnv();
+  } catch (err) {
+    throw new CliError(`configuration: ${(err as Error).message}`, EXIT.badInput);
+  }
+  const project = process.env.DXP_TRACE_PROJECT?.trim() || DEFAULT_TRACE_PROJECT;
+  return {
+    workflow: (workflowId) => workflowUiLink(temporal, workflowId),
+    trace: (traceId) => (phoenix ? phoenixTraceUrl(phoenix.baseUrl, project, traceId) : undefined),
+  };
+}
+
+/** An experiment name as a file name: path separators and characters Windows refuses become `_`. */
+function fileName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  const safe = name.replace(/[/\\:*?"<>|\x00-\x1f]/g, '_').replace(/^\.+/, '_');
+  return safe === '' ? 'experiment' : safe;
+}
