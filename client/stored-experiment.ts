@@ -14,7 +14,7 @@ export interface StoredExperiment {
 
 export async function readStoredExperiment(store: ResultsStore, where: string, name: string): Promise<StoredExperiment> {
   const meta = await store.readMeta(name).catch(() => undefined);
-  if (meta === undefined) throw new CliError(`no experiment '${name}' in the results store ${where} (set DXP_RESULTS_URL or --data-dir to the store its workers used)`, EXIT.badInput);
+  if (meta === undefined) throw new CliError(`no experiment '${name}' in the results store ${where} (set DXP_RESULTS_URL or --data-dir to the store its workers used; a Phoenix experiment goes by its id, with PHOENIX_BASE_URL)`, EXIT.badInput);
   const runs: RunRecord[] = [];
   for await (const run of store.readRuns(name)) runs.push(run);
   return { meta, runs };

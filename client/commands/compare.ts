@@ -1,5 +1,6 @@
 /**
- * `dxp compare <a> <b>`: two experiments of the results store side by side (see client/compare/):
+ * `dxp compare <a> <b>`: two experiments side by side (see client/compare/), from the results store
+ * or, by id, from Phoenix:
  * per evaluator the means, b − a and its paired bootstrap interval, flips, new and fixed task
  * failures, latency and cost. With --fail-on-regression it is a CI gate: exit 1 when an
  * evaluator's interval lies wholly below 0 or b has new task failures.
@@ -7,8 +8,7 @@
 import { compareExperiments } from '../compare/compare';
 import { formatComparison } from '../compare/format';
 import { CliError, EXIT } from '../exit-codes';
-import { configuredStore, withStore } from '../results-store';
-import { readStoredExperiment } from '../stored-experiment';
+import { readExperiments } from '../experiment-runs';
 
 export interface CompareCommandOptions {
   json?: boolean;
@@ -23,13 +23,10 @@ export async function compareCommand(a: string, b: string, opts: CompareCommandO
   const passThreshold = numberOption('--pass-threshold', opts.passThreshold, Number.isFinite);
   const resamples = numberOption('--resamples', opts.resamples, (n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000);
   const seed = numberOption('--seed', opts.seed, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 32);
-  const [runsA, runsB] = await withStore(configuredStore(opts.dataDir), async (store, where) => [
-    await readStoredExperiment(store, where, a),
-    await readStoredExperiment(store, where, b),
-  ]);
+  const [sideA, sideB] = await readExperiments([a, b], opts.dataDir);
   const comparison = compareExperiments(
-    { name: a, runs: runsA.runs },
-    { name: b, runs: runsB.runs },
+    sideA!,
+    sideB!,
     { ...(passThreshold !== undefined ? { passThreshold } : {}), ...(resamples !== undefined ? { resamples } : {}), ...(seed !== undefined ? { seed } : {}) },
   );
   process.stdout.write(opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparison(comparison)}\n`);

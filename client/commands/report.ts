@@ -1,6 +1,6 @@
 /**
  * `dxp report <experiment> [--vs <other>]`: one self-contained HTML file (client/report/) of an
- * experiment from the results store, or of two compared. Runs link to the Temporal UI at the
+ * experiment from the results store (or Phoenix, by id), or of two compared. Runs link to the Temporal UI at the
  * address `dxp result` and `dxp run` print (TEMPORAL_UI_URL, or the dev server's), and to their
  * Phoenix trace when PHOENIX_BASE_URL is set (the project: DXP_TRACE_PROJECT, default dxp).
  */
@@ -13,8 +13,7 @@ import { compareExperiments } from '../compare/compare';
 import { CliError, EXIT } from '../exit-codes';
 import { renderReport } from '../report/html';
 import { phoenixTraceUrl, type ReportLinks } from '../report/links';
-import { configuredStore, withStore } from '../results-store';
-import { readStoredExperiment } from '../stored-experiment';
+import { readExperiments } from '../experiment-runs';
 
 export interface ReportCommandOptions {
   vs?: string;
@@ -29,21 +28,16 @@ export async function reportCommand(name: string, opts: ReportCommandOptions): P
     throw new CliError(`--pass-threshold: '${opts.passThreshold}' is not a number`, EXIT.badInput);
   }
   const links = reportLinks();
-  const [main, other] = await withStore(configuredStore(opts.dataDir), async (store, where) => [
-    await readStoredExperiment(store, where, name),
-    opts.vs === undefined ? undefined : await readStoredExperiment(store, where, opts.vs),
-  ]);
-  const experiment = { name, runs: main.runs };
-  const vs = other && opts.vs !== undefined ? { name: opts.vs, runs: other.runs } : undefined;
+  const [experiment, vs] = await readExperiments(opts.vs === undefined ? [name] : [name, opts.vs], opts.dataDir);
   const html = renderReport({
-    experiment,
-    ...(vs ? { vs: { side: vs, comparison: compareExperiments(experiment, vs, passThreshold !== undefined ? { passThreshold } : {}) } } : {}),
+    experiment: experiment!,
+    ...(vs ? { vs: { side: vs, comparison: compareExperiments(experiment!, vs, passThreshold !== undefined ? { passThreshold } : {}) } } : {}),
     links,
     generatedAt: new Date().toISOString(),
   });
   const out = path.resolve(opts.out ?? `${fileName(name)}-report.html`);
   writeFileSync(out, html);
-  process.stdout.write(`${out}: report of ${name}${vs ? ` vs ${vs.name}` : ''} (${main.runs.length}${other ? ` and ${other.runs.length}` : ''} runs)\n`);
+  process.stdout.write(`${out}: report of ${name}${vs ? ` vs ${vs.name}` : ''} (${experiment!.runs.length}${vs ? ` and ${vs.runs.length}` : ''} runs)\n`);
   return EXIT.ok;
 }
 

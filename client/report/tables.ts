@@ -69,14 +69,15 @@ export function costliestTable(id: string, runs: readonly RunRecord[], links: Re
 
 function runsTable(id: string, runs: RunRecord[], links: ReportLinks, measure: (r: RunRecord) => string, measureName: string): string {
   const rows = runs.map((r) => {
-    const ui = safeHref(links.workflow(r.workflowId));
+    // A Phoenix experiment's runs have no workflow id.
+    const ui = r.workflowId ? safeHref(links.workflow(r.workflowId)) : undefined;
     const traceHref = r.trace ? safeHref(links.trace(r.trace.id)) : undefined;
     return [
       e(r.exampleId),
       String(r.repetition),
       e(measure(r)),
       isFailed(r) ? `<span class="bad">failed</span>: ${e(cut(String(r.error), 120))}` : 'ok',
-      ui ? `<a href="${ui}">${e(r.workflowId)}</a>` : `<code>${e(r.workflowId)}</code>`,
+      ui ? `<a href="${ui}">${e(r.workflowId)}</a>` : r.workflowId ? `<code>${e(r.workflowId)}</code>` : '–',
       r.trace ? (traceHref ? `<a href="${traceHref}">${e(r.trace.id)}</a>` : `<code>${e(r.trace.id)}</code>`) : '–',
     ];
   });
