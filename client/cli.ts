@@ -137,7 +137,7 @@ export function buildProgram(): Command {
 
   program
     .command('compare <a> <b>')
-    .description('compare two experiments of the results store: per evaluator b − a with a paired bootstrap 95% CI, flips, new task failures, latency, cost')
+    .description('compare two experiments (results store names, or Phoenix experiment ids): per evaluator b − a with a paired bootstrap 95% CI, flips, new task failures, latency, cost')
     .option('--json', 'machine-readable output')
     .option('--pass-threshold <score>', "an example passes an evaluator when its score (mean over repetitions) is at least this (default 1)")
     .option('--fail-on-regression', "exit 1 when an evaluator's CI of b − a lies wholly below 0, or b has new task failures")
@@ -153,7 +153,7 @@ export function buildProgram(): Command {
 
   program
     .command('report <experiment>')
-    .description('write a self-contained HTML report of an experiment (with --vs: compared with another)')
+    .description('write a self-contained HTML report of an experiment (a results store name or a Phoenix experiment id; with --vs: compared with another)')
     .option('--vs <other>', 'compare with this experiment (histograms side by side, flips)')
     .option('--out <file>', 'output file (default: <experiment>-report.html)')
     .option('--pass-threshold <score>', 'pass threshold for flips (default 1)')
