@@ -37,3 +37,4 @@ export type { ProvisionOptions, RunOptions, Sandbox, SandboxLimits, SandboxProvi
 export { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from './connection/codec/data-converter';
 export { startTracingFromEnv, type TracingLease } from './connection/process-tracing';
 export { TracingConfigError } from './connection/tracing-config';
+export { pauseExperiment, resumeExperiment, OperationRefusedError, type PauseOutcome, type PauseState } from './client/operate';

@@ -110,6 +110,25 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('pause <experiment>')
+    .description('stop starting new examples; those in flight finish (resume with `dxp resume`)')
+    .option('--reason <text>', 'why, shown in the Temporal UI and `dxp status`')
+    .action(
+      withExitCode(async (id: string, opts: { reason?: string }) => {
+        const { pauseCommand } = load<typeof import('./commands/pause')>('./commands/pause');
+        return connected((c) => pauseCommand(c, id, opts));
+      }),
+    );
+  program
+    .command('resume <experiment>')
+    .description('start examples again after `dxp pause`')
+    .action(
+      withExitCode(async (id: string) => {
+        const { resumeCommand } = load<typeof import('./commands/pause')>('./commands/pause');
+        return connected((c) => resumeCommand(c, id));
+      }),
+    );
+  program
     .command('upload <experiment>')
     .description("send an experiment's stored runs to its Arize experiment again (skips runs already there)")
     .option('--data-dir <dir>', 'local results store, when DXP_RESULTS_URL is unset (env DXP_DATA_DIR, default .dxp)')

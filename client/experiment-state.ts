@@ -17,6 +17,8 @@ export interface ExperimentState {
   status: WorkflowExecutionStatusName;
   /** The experiment's phase while running (preparing, running, finishing). */
   phase?: ExperimentProgress['phase'];
+  /** Set while it is paused (`dxp pause`). */
+  paused?: ExperimentProgress['paused'];
   taskQueue: string;
   startedAt: string;
   closedAt?: string;
@@ -56,6 +58,7 @@ export async function readExperimentState(client: Client, handle: ExperimentHand
       return {
         ...base,
         phase: p.phase,
+        ...(p.paused ? { paused: p.paused } : {}),
         source: 'progress',
         counts: { total: p.counts.total, done, succeeded: p.counts.succeeded, failed: p.counts.failed, running: p.running },
         ratePerSec,

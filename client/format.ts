@@ -26,6 +26,7 @@ export function formatStateLine(st: ExperimentState, width = 24): string {
   }
   const rate = st.ratePerSec ?? 0;
   const eta = st.etaSeconds !== undefined ? formatDuration(st.etaSeconds * 1000) : '?';
+  if (st.paused) return `${head} | paused by ${st.paused.by} since ${st.paused.since}${st.paused.reason ? ` (${st.paused.reason})` : ''}`;
   return `${head} | ${rate.toFixed(1)}/s | ETA ${eta}${st.phase ? ` | ${st.phase}` : ''}`;
 }
 

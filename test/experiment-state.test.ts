@@ -14,7 +14,9 @@ import {
   onRunFinished,
   onRunRejected,
   pageRows,
+  pause,
   progressOf,
+  resume,
   shouldContinueAsNew,
   startCapacity,
   take,
@@ -113,4 +115,23 @@ test('Arize uploads are carried only for Arize datasets outside dry runs, and ba
   onArizeBatch(s.arize!, { kind: 'failed', error: '403 forbidden', runs: 3 });
   onArizeBatch(s.arize!, { kind: 'skipped', runs: 2 });
   expect(s.arize).toEqual({ datasetId: 'd1', datasetVersionId: 'v1', experimentId: 'ax-1', uploaded: 5, notUploaded: 5, error: '403 forbidden' });
+});
+
+test('a pause stops starts (not completion), keeps the first pause, shows in progress, and resume lifts it', () => {
+  const s = initialState(prepared(), { startedAt: 't0', uploadToArize: false });
+  take(s, { examples: [example(0), example(1)], nextCursor: null }, { cap: Infinity, repetitions: 1 });
+  const first = pause(s, { by: 'ana@ci', reason: 'deploy' }, '2026-12-03T10:00:00.000Z');
+  expect(first).toEqual({ paused: true, pause: { by: 'ana@ci', since: '2026-12-03T10:00:00.000Z', reason: 'deploy' }, running: 0, queued: 2 });
+  expect(canStart(s, 2)).toBe(false);
+  expect(pause(s, { by: 'bo@ci' }, '2026-12-03T11:00:00.000Z').pause).toEqual(first.pause);
+  expect(progressOf(s, { experimentId: 'e', name: 'e', phase: 'running', workflowStartTime: 't0' }).paused).toEqual(first.pause);
+  // What is carried to the next generation keeps the pause.
+  expect((JSON.parse(JSON.stringify(s)) as typeof s).paused).toEqual(first.pause);
+  expect(resume(s)).toEqual({ paused: false, running: 0, queued: 2 });
+  expect(canStart(s, 2)).toBe(true);
+  expect(progressOf(s, { experimentId: 'e', name: 'e', phase: 'running', workflowStartTime: 't0' }).paused).toBeUndefined();
+  // Paused with nothing left to start or wait for is done: a pause never holds a finished experiment open.
+  s.queue.length = 0;
+  pause(s, { by: 'ana@ci' }, 't1');
+  expect(allDone(s)).toBe(true);
 });

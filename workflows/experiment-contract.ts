@@ -2,7 +2,7 @@
  * Contract of the `experiment` workflow: its input, carried state, signals and queries.
  * Shared by the workflow, the client and tests; imports nothing with side effects.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ArizeUploadState, Example, ExperimentSummary, ResolvedDataset, RunRecord, TaskPlan } from '../core/records';
 import type { ExperimentSpec } from '../core/spec';
 import type { SummaryTally } from '../core/summary-tally';
@@ -87,6 +87,31 @@ export interface CarriedState {
   phoenix?: ArizeUploadState;
   /** The summary so far, from the run records reported (absent in state carried from before it existed). */
   tally?: SummaryTally;
+  /** Set while paused: no new example starts; those in flight finish. Carried across continue-as-new. */
+  paused?: PauseState;
+}
+
+/** Who paused the experiment, when, and why. */
+export interface PauseState {
+  by: string;
+  /** ISO time, from the workflow's clock. */
+  since: string;
+  reason?: string;
+}
+
+export interface PauseRequest {
+  /** Who asks (the CLI sends user@host). */
+  by: string;
+  reason?: string;
+}
+
+/** What a pause or resume came to. */
+export interface PauseOutcome {
+  paused: boolean;
+  /** The pause in force after the call (the earlier one when it was paused already). */
+  pause?: PauseState;
+  running: number;
+  queued: number;
 }
 
 export interface ExperimentProgress {
@@ -98,10 +123,16 @@ export interface ExperimentProgress {
   startedAt: string;
   /** How many times the parent continued as new. */
   generation: number;
+  /** Set while the experiment is paused. */
+  paused?: PauseState;
 }
 
 /** Sent by an example workflow to its experiment when its run is finished, unless it reports by its completion. */
 export const runFinishedSignal = defineSignal<[RunRecord]>('runFinished');
 export const progressQuery = defineQuery<ExperimentProgress>('progress');
+/** Stops starting new examples (those in flight finish); idempotent: pausing a paused experiment keeps the first pause. */
+export const pauseUpdate = defineUpdate<PauseOutcome, [PauseRequest]>('pause');
+/** Starts examples again; resuming one that is not paused changes nothing. */
+export const resumeUpdate = defineUpdate<PauseOutcome, [PauseRequest]>('resume');
 
 export type ExperimentResult = ExperimentSummary;

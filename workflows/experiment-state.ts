@@ -7,7 +7,7 @@ import type { Prepared } from '../activities/experiment-activities';
 import type { ArizeUploadState, Example, RunRecord } from '../core/records';
 import { unrunRecord } from '../core/records';
 import { addRun, emptyTally } from '../core/summary-tally';
-import type { CarriedState, ExperimentProgress, QueuedRun } from './experiment-contract';
+import type { CarriedState, ExperimentProgress, PauseOutcome, PauseRequest, QueuedRun } from './experiment-contract';
 import { exampleWorkflowId } from './experiment-contract';
 
 /** When a generation continues as new, whichever limit comes first. */
@@ -62,7 +62,7 @@ export function allDone(s: CarriedState): boolean {
 
 /** A slot is free and there is something to fill it with (queued, or still to be read). */
 export function canStart(s: CarriedState, concurrency: number): boolean {
-  return runningCount(s) < concurrency && (s.queue.length > 0 || !s.exhausted);
+  return !s.paused && runningCount(s) < concurrency && (s.queue.length > 0 || !s.exhausted);
 }
 
 /** How many queued runs to start now: the free slots, within what this generation may still start. */
@@ -158,5 +158,21 @@ export function progressOf(
     running: runningCount(s),
     startedAt: s?.startedAt ?? at.workflowStartTime,
     generation: s?.generation ?? 0,
+    ...(s?.paused ? { paused: s.paused } : {}),
   };
+}
+
+/** Pauses (keeping an earlier pause as it was); what it came to. */
+export function pause(s: CarriedState, request: PauseRequest, now: string): PauseOutcome {
+  s.paused ??= { by: request.by, since: now, ...(request.reason ? { reason: request.reason } : {}) };
+  return pauseOutcome(s);
+}
+
+export function resume(s: CarriedState): PauseOutcome {
+  delete s.paused;
+  return pauseOutcome(s);
+}
+
+export function pauseOutcome(s: CarriedState): PauseOutcome {
+  return { paused: s.paused !== undefined, ...(s.paused ? { pause: s.paused } : {}), running: runningCount(s), queued: s.queue.length };
 }

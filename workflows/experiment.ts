@@ -29,8 +29,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ExperimentActivities } from '../activities/experiment-activities';
 import { createChildren } from './experiment-children';
 import { EXPERIMENT_WORKFLOW_TASK_TIMEOUT, REPORT_BY_COMPLETION_PATCH, SMALL_GENERATIONS_PATCH } from './experiment-contract';
-import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, QueuedRun } from './experiment-contract';
-import { progressQuery, runFinishedSignal } from './experiment-contract';
+import type { CarriedState, ExperimentInput, ExperimentProgress, ExperimentResult, PauseRequest, QueuedRun } from './experiment-contract';
+import { pauseUpdate, progressQuery, resumeUpdate, runFinishedSignal } from './experiment-contract';
 import { failWorkflowWith } from './failures';
 import { progressLine, renderProgress } from './progress-details';
 import { createResultsFlusher } from './results-flusher';
@@ -43,6 +43,8 @@ import {
   onRunFinished,
   onRunRejected,
   pageRows,
+  pause,
+  resume,
   progressOf,
   shouldContinueAsNew,
   startCapacity,
@@ -104,6 +106,24 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
   const progress = (): ExperimentProgress => progressOf(known, { experimentId, name: spec.name, phase, workflowStartTime });
 
   setHandler(progressQuery, progress);
+  // Operators' controls. An update (not a signal): the caller learns it took, and what is in flight.
+  const operable = (request: PauseRequest): void => {
+    if (!request?.by) throw new Error('say who asks: { by: "user@host" }');
+    if (!known) throw new Error('the experiment is still preparing its dataset; try again in a moment');
+    if (phase === 'finishing' || phase === 'done') throw new Error(`the experiment is ${phase}: there is nothing left to start`);
+  };
+  setHandler(pauseUpdate, (request) => {
+    const outcome = pause(known!, request, new Date().toISOString());
+    setCurrentDetails(renderProgress(progress()));
+    log.info('experiment paused', { by: outcome.pause?.by, reason: outcome.pause?.reason });
+    return outcome;
+  }, { validator: operable });
+  setHandler(resumeUpdate, (request) => {
+    const outcome = resume(known!);
+    setCurrentDetails(renderProgress(progress()));
+    log.info('experiment resumed', { by: request.by });
+    return outcome;
+  }, { validator: operable });
 
   const state: CarriedState =
     known ??

@@ -8,8 +8,9 @@ export function renderProgress(p: ExperimentProgress): string {
   const { counts } = p;
   const done = counts.succeeded + counts.failed;
   const total = counts.total === null ? '?' : String(counts.total);
+  const phase = p.paused && p.phase === 'running' ? `paused (by ${p.paused.by}, since ${p.paused.since}${p.paused.reason ? `: ${p.paused.reason}` : ''})` : p.phase;
   return [
-    `**${p.name}**: ${p.phase}`,
+    `**${p.name}**: ${phase}`,
     `- done ${done} / ${total} (succeeded ${counts.succeeded}, failed ${counts.failed})`,
     `- running ${p.running}; failed as repeated ids ${counts.skipped}`,
     `- generation ${p.generation} (continue-as-new count)`,
@@ -25,5 +26,5 @@ export function progressLine(p: ExperimentProgress): string {
   const { counts } = p;
   const done = counts.succeeded + counts.failed;
   const total = counts.total === null ? '?' : String(counts.total);
-  return `done ${done} / ${total} (failed ${counts.failed}), running ${p.running}`;
+  return `done ${done} / ${total} (failed ${counts.failed}), running ${p.running}${p.paused ? ', paused' : ''}`;
 }
