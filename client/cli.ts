@@ -121,11 +121,12 @@ export function buildProgram(): Command {
     );
   program
     .command('resume <experiment>')
-    .description('start examples again after `dxp pause`')
+    .description('start examples again after `dxp pause`, or after a budget limit paused it')
+    .option('--raise-budget <limits>', 'new limits, e.g. tokens=200000,costUsd=5,maxFailures=20 (each replaces the spec\'s)')
     .action(
-      withExitCode(async (id: string) => {
+      withExitCode(async (id: string, opts: { raiseBudget?: string }) => {
         const { resumeCommand } = load<typeof import('./commands/pause')>('./commands/pause');
-        return connected((c) => resumeCommand(c, id));
+        return connected((c) => resumeCommand(c, id, opts));
       }),
     );
   program

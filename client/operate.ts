@@ -6,7 +6,8 @@
  */
 import { hostname, userInfo } from 'node:os';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { pauseUpdate, resumeUpdate, type PauseOutcome } from '../workflows/experiment-contract';
+import { pauseUpdate, resumeUpdate, type PauseOutcome, type PauseRequest } from '../workflows/experiment-contract';
+import type { BudgetLimits } from '../core/budget';
 import { getExperimentHandle } from './experiments';
 
 export type { PauseOutcome, PauseState } from '../workflows/experiment-contract';
@@ -21,12 +22,12 @@ export function pauseExperiment(client: Client, nameOrId: string, opts: { reason
   return operate(client, nameOrId, 'pause', { by: opts.by ?? whoAmI(), ...(opts.reason ? { reason: opts.reason } : {}) });
 }
 
-/** Starts examples again. */
-export function resumeExperiment(client: Client, nameOrId: string, opts: { by?: string } = {}): Promise<PauseOutcome> {
-  return operate(client, nameOrId, 'resume', { by: opts.by ?? whoAmI() });
+/** Starts examples again; `raise` replaces budget limits (refused when a limit would still be reached). */
+export function resumeExperiment(client: Client, nameOrId: string, opts: { by?: string; raise?: BudgetLimits } = {}): Promise<PauseOutcome> {
+  return operate(client, nameOrId, 'resume', { by: opts.by ?? whoAmI(), ...(opts.raise ? { raise: opts.raise } : {}) });
 }
 
-async function operate(client: Client, nameOrId: string, what: 'pause' | 'resume', request: { by: string; reason?: string }): Promise<PauseOutcome> {
+async function operate(client: Client, nameOrId: string, what: 'pause' | 'resume', request: PauseRequest): Promise<PauseOutcome> {
   const handle = getExperimentHandle(client, nameOrId);
   try {
     return await handle.executeUpdate(what === 'pause' ? pauseUpdate : resumeUpdate, { args: [request] });

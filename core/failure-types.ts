@@ -19,6 +19,8 @@ export const FAILURE_TYPES = {
   phoenixNotConfigured: 'PhoenixNotConfigured',
   /** Arize already has an experiment of that name that is not ours. */
   experimentNameTaken: 'ExperimentNameTaken',
+  /** The spec's budget (tokens, cost, failures) was reached with `onLimit: stop`. */
+  limitReached: 'LimitReached',
 } as const;
 
 export type FailureType = (typeof FAILURE_TYPES)[keyof typeof FAILURE_TYPES];

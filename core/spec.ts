@@ -159,6 +159,19 @@ export const experimentSpecSchema = z
     sample: sampleSchema.optional(),
     repetitions: z.number().int().min(1).max(100).default(1),
     exitOnError: z.boolean().default(false),
+    budget: z
+      .object({
+        tokens: z.number().int().positive().optional().describe('tokens of all model calls, summed over the runs'),
+        costUsd: z.number().positive().optional().describe('cost of all model calls in USD (models with a price)'),
+        maxFailures: z.number().int().min(0).optional().describe('failed runs allowed; one more pauses'),
+        maxFailureRate: z.number().gt(0).max(1).optional().describe('share of failed runs allowed, judged from 10 runs on'),
+        onLimit: z.enum(['pause', 'stop']).default('pause').describe('what a reached limit does: pause (resume with --raise-budget) or stop (fail)'),
+      })
+      .strict()
+      .refine((b) => b.tokens !== undefined || b.costUsd !== undefined || b.maxFailures !== undefined || b.maxFailureRate !== undefined, {
+        message: 'give at least one of tokens, costUsd, maxFailures, maxFailureRate',
+      })
+      .optional(),
     taskQueue: z.string().min(1).optional().describe('default: the worker default, dxp-experiments'),
     flushEvery: z.number().int().min(1).max(1000).default(100).describe('runs per results-sink batch'),
   })

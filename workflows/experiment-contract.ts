@@ -7,6 +7,7 @@ import type { ArizeUploadState, Example, ExperimentSummary, ResolvedDataset, Run
 import type { ExperimentSpec } from '../core/spec';
 import type { SummaryTally } from '../core/summary-tally';
 import type { SamplePlan } from '../core/sample-plan';
+import type { BudgetLimits } from '../core/budget';
 
 export const EXPERIMENT_WORKFLOW_TYPE = 'experiment';
 
@@ -89,6 +90,8 @@ export interface CarriedState {
   tally?: SummaryTally;
   /** Set while paused: no new example starts; those in flight finish. Carried across continue-as-new. */
   paused?: PauseState;
+  /** The spec's budget as raised by `resume` (absent: the spec's own). */
+  limits?: BudgetLimits;
 }
 
 /** Who paused the experiment, when, and why. */
@@ -103,6 +106,8 @@ export interface PauseRequest {
   /** Who asks (the CLI sends user@host). */
   by: string;
   reason?: string;
+  /** On resume: new limits, each replacing the spec's (or an earlier raise). */
+  raise?: BudgetLimits;
 }
 
 /** What a pause or resume came to. */

@@ -7,6 +7,7 @@ import type { Prepared } from '../activities/experiment-activities';
 import type { ArizeUploadState, Example, RunRecord } from '../core/records';
 import { unrunRecord } from '../core/records';
 import { addRun, emptyTally } from '../core/summary-tally';
+import { raiseLimits, type BudgetLimits, type BudgetUsage } from '../core/budget';
 import type { CarriedState, ExperimentProgress, PauseOutcome, PauseRequest, QueuedRun } from './experiment-contract';
 import { exampleWorkflowId } from './experiment-contract';
 
@@ -168,9 +169,25 @@ export function pause(s: CarriedState, request: PauseRequest, now: string): Paus
   return pauseOutcome(s);
 }
 
-export function resume(s: CarriedState): PauseOutcome {
+export function resume(s: CarriedState, raise?: BudgetLimits, specLimits?: BudgetLimits): PauseOutcome {
+  if (raise) s.limits = raiseLimits(s.limits ?? specLimits, raise);
   delete s.paused;
   return pauseOutcome(s);
+}
+
+/** The limits in force: the spec's, as raised since. */
+export function limitsOf(s: CarriedState, specLimits: BudgetLimits | undefined): BudgetLimits | undefined {
+  return s.limits ?? specLimits;
+}
+
+/** What the runs so far used, for the budget. */
+export function usageOf(s: CarriedState): BudgetUsage {
+  return {
+    tokens: s.tally?.agent?.totalTokens ?? 0,
+    costUsd: s.tally?.agent?.costUsd ?? 0,
+    runs: s.counts.succeeded + s.counts.failed,
+    failed: s.counts.failed,
+  };
 }
 
 export function pauseOutcome(s: CarriedState): PauseOutcome {

@@ -43,8 +43,10 @@ import {
   onRunFinished,
   onRunRejected,
   pageRows,
+  limitsOf,
   pause,
   resume,
+  usageOf,
   progressOf,
   shouldContinueAsNew,
   startCapacity,
@@ -54,6 +56,8 @@ import {
 import { RUN_STATUS } from './search-attributes';
 import { summaryOf } from '../core/summary-tally';
 import { dryRunCap as dryRunCapOf } from '../core/dry-run';
+import { limitReached } from '../core/budget';
+import { FAILURE_TYPES } from '../core/failure-types';
 
 /**
  * When a generation continues as new: whichever comes first. Every workflow task that misses the
@@ -119,11 +123,21 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     return outcome;
   }, { validator: operable });
   setHandler(resumeUpdate, (request) => {
-    const outcome = resume(known!);
+    const outcome = resume(known!, request.raise, spec.budget);
     setCurrentDetails(renderProgress(progress()));
-    log.info('experiment resumed', { by: request.by });
+    log.info('experiment resumed', { by: request.by, ...(request.raise ? { raise: request.raise } : {}) });
     return outcome;
-  }, { validator: operable });
+  }, {
+    validator: (request) => {
+      operable(request);
+      // Resuming into a limit already reached would pause again at the next run: say so instead.
+      const limits = request.raise ? { ...limitsOf(known!, spec.budget), ...request.raise } : limitsOf(known!, spec.budget);
+      const still = limitReached(limits, usageOf(known!));
+      if (still) throw new Error(`${still}: resume with a higher limit (dxp resume --raise-budget)`);
+    },
+  });
+  /** A limit reached after a run: pause (the default) or stop. */
+  let limitStop: string | undefined;
 
   const state: CarriedState =
     known ??
@@ -154,6 +168,15 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     onRunFinished(state, record);
     if (record.error) firstFailure ??= record;
     results.add(record);
+    if (!spec.budget || state.paused || limitStop) return;
+    const reached = limitReached(limitsOf(state, spec.budget), usageOf(state));
+    if (!reached) return;
+    if (spec.budget.onLimit === 'stop') limitStop = reached;
+    else {
+      pause(state, { by: 'dxp (limit)', reason: reached }, new Date().toISOString());
+      setCurrentDetails(renderProgress(progress()));
+    }
+    log.warn(`experiment ${spec.budget.onLimit === 'stop' ? 'stopping' : 'paused'}: ${reached}`);
   };
   // Set once the state exists (no await since the carried state came in): a report buffered
   // before it is delivered here, at the same point of the history.
@@ -167,7 +190,7 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
 
   const dryRunCap = dryRunCapOf(spec.dryRun);
   const perPage = pageRows(spec.concurrency, spec.repetitions, MAX_PAGE_ROWS);
-  const stopOnError = (): boolean => spec.exitOnError && firstFailure !== undefined;
+  const stopOnError = (): boolean => (spec.exitOnError && firstFailure !== undefined) || limitStop !== undefined;
   const done = (): boolean => allDone(state);
   const slotFree = (): boolean => canStart(state, spec.concurrency);
 
@@ -231,6 +254,10 @@ export async function experiment(input: ExperimentInput): Promise<ExperimentResu
     throw err;
   }
 
+  if (limitStop) {
+    await finish('failed');
+    throw ApplicationFailure.create({ type: FAILURE_TYPES.limitReached, message: `stopped: ${limitStop}`, nonRetryable: true });
+  }
   if (stopOnError() && firstFailure) {
     await finish('failed');
     throw ApplicationFailure.create({

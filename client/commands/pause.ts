@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ServiceError } from '@temporalio/client';
 import { CliError, EXIT } from '../cli-context';
 import { OperationRefusedError, pauseExperiment, resumeExperiment, type PauseOutcome } from '../operate';
+import type { BudgetLimits } from '../../core/budget';
 
 export async function pauseCommand(client: Client, id: string, opts: { reason?: string }): Promise<number> {
   const outcome = await refusedAsBadInput(id, () => pauseExperiment(client, id, opts));
@@ -14,8 +15,23 @@ export async function pauseCommand(client: Client, id: string, opts: { reason?: 
   return EXIT.ok;
 }
 
-export async function resumeCommand(client: Client, id: string): Promise<number> {
-  const outcome = await refusedAsBadInput(id, () => resumeExperiment(client, id));
+/** `tokens=20000,costUsd=5,maxFailures=10`: the limits `dxp resume --raise-budget` sets. */
+export function parseRaise(value: string): BudgetLimits {
+  const raise: BudgetLimits = {};
+  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [key, raw] = part.split('=');
+    const n = Number(raw);
+    if (!raw || !Number.isFinite(n) || n < 0) throw new CliError(`--raise-budget ${part}: expected <limit>=<number ≥ 0>`, EXIT.badInput);
+    if (key === 'tokens' || key === 'costUsd' || key === 'maxFailures' || key === 'maxFailureRate') raise[key] = n;
+    else throw new CliError(`--raise-budget ${part}: the limits are tokens, costUsd, maxFailures, maxFailureRate`, EXIT.badInput);
+  }
+  if (Object.keys(raise).length === 0) throw new CliError('--raise-budget: give at least one limit, e.g. tokens=200000', EXIT.badInput);
+  return raise;
+}
+
+export async function resumeCommand(client: Client, id: string, opts: { raiseBudget?: string } = {}): Promise<number> {
+  const raise = opts.raiseBudget !== undefined ? parseRaise(opts.raiseBudget) : undefined;
+  const outcome = await refusedAsBadInput(id, () => resumeExperiment(client, id, raise ? { raise } : {}));
   process.stdout.write(`Experiment ${id} is running again (${outcome.running} running, ${outcome.queued} queued).\n`);
   return EXIT.ok;
 }
