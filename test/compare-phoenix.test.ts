@@ -104,8 +104,15 @@ test('dxp report of a Phoenix experiment links the trace to Phoenix and has no w
   expect(out.stderr).toBe('');
   expect(out.code).toBe(0);
   const html = readFileSync(file, 'utf8');
+  // No project "dxp" in this Phoenix yet: the link names it.
   expect(html).toContain(`<a href="${phoenix.baseUrl}/projects/dxp/traces/${TRACE}">${TRACE}</a>`);
   expect(html).not.toContain('http://ui.test');
+
+  // Once the project exists, the link uses its id, as Phoenix's own UI addresses projects.
+  const project = await phoenix.post<{ data: { id: string; name: string } }>('/v1/projects', { name: 'dxp' });
+  const again = await runDxp(['report', baseId, '--out', file], { cwd: dir, env });
+  expect(again.code).toBe(0);
+  expect(readFileSync(file, 'utf8')).toContain(`<a href="${phoenix.baseUrl}/projects/${project.data.id}/traces/${TRACE}">${TRACE}</a>`);
 });
 
 test('a Phoenix run maps to a run record: evaluations without nulls, error, latency, trace', () => {

@@ -27,7 +27,7 @@ export async function reportCommand(name: string, opts: ReportCommandOptions): P
   if (passThreshold !== undefined && (opts.passThreshold!.trim() === '' || !Number.isFinite(passThreshold))) {
     throw new CliError(`--pass-threshold: '${opts.passThreshold}' is not a number`, EXIT.badInput);
   }
-  const links = reportLinks();
+  const links = await reportLinks();
   const [experiment, vs] = await readExperiments(opts.vs === undefined ? [name] : [name, opts.vs], opts.dataDir);
   const html = renderReport({
     experiment: experiment!,
@@ -41,7 +41,7 @@ export async function reportCommand(name: string, opts: ReportCommandOptions): P
   return EXIT.ok;
 }
 
-function reportLinks(): ReportLinks {
+async function reportLinks(): Promise<ReportLinks> {
   let temporal: ReturnType<typeof connectionConfigFromEnv>;
   let phoenix: ReturnType<typeof phoenixConfigFromEnv>;
   try {
@@ -50,11 +50,35 @@ function reportLinks(): ReportLinks {
   } catch (err) {
     throw new CliError(`configuration: ${(err as Error).message}`, EXIT.badInput);
   }
-  const project = process.env.DXP_TRACE_PROJECT?.trim() || DEFAULT_TRACE_PROJECT;
+  const projectName = process.env.DXP_TRACE_PROJECT?.trim() || DEFAULT_TRACE_PROJECT;
+  const project = phoenix ? await phoenixProjectId(phoenix.baseUrl, phoenix.apiKey, projectName) : projectName;
   return {
     workflow: (workflowId) => workflowUiLink(temporal, workflowId),
     trace: (traceId) => (phoenix ? phoenixTraceUrl(phoenix.baseUrl, project, traceId) : undefined),
   };
+}
+
+/**
+ * Phoenix's UI addresses a project by its id (`/projects/UHJvamVjdDoy/...`), not its name: look it
+ * up once. A Phoenix that does not answer, or has no such project yet, keeps the name in the link.
+ */
+async function phoenixProjectId(baseUrl: string, apiKey: string | undefined, name: string): Promise<string> {
+  try {
+    let cursor: string | null = null;
+    for (let page = 0; page < 20; page++) {
+      const url = `${baseUrl.replace(/\/$/, '')}/v1/projects?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const response = await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: AbortSignal.timeout(5_000) });
+      if (!response.ok) return name;
+      const body = (await response.json()) as { data: Array<{ id: string; name: string }>; next_cursor: string | null };
+      const found = body.data.find((p) => p.name === name);
+      if (found) return found.id;
+      cursor = body.next_cursor;
+      if (!cursor) return name;
+    }
+  } catch {
+    // the link keeps the name
+  }
+  return name;
 }
 
 /** An experiment name as a file name: path separators and characters Windows refuses become `_`. */
