@@ -96,12 +96,17 @@ export async function startTestWorker(
     ...(opts.serviceEnv ? { serviceEnv: opts.serviceEnv } : {}),
   });
   const running = worker.run();
+  let stopped: Promise<void> | undefined;
   return {
     worker,
-    async stop() {
-      worker.shutdown(); // a no-op for a worker that already stopped
-      await running;
-      await connection.close();
+    // Once: a test may stop its worker (to flush its spans) before afterAll stops it again.
+    stop() {
+      stopped ??= (async () => {
+        worker.shutdown(); // a no-op for a worker that already stopped
+        await running;
+        await connection.close();
+      })();
+      return stopped;
     },
   };
 }
