@@ -201,4 +201,14 @@ test('the API key is on no exported span, the upload activity\'s among them', as
   expect(sent.includes('RunActivity:uploadToArize')).toBe(true);
   expect(sent.includes('RunWorkflow:example')).toBe(true);
   expect(sent.includes(CANARY_KEY)).toBe(false);
+  // The traced runs link to their traces in Arize, in the columns Arize's SDK writes; each trace
+  // id went out in the exported spans (protobuf carries it as 16 raw bytes).
+  const runs = fake.runs(fake.experiments().find((e) => e.name === 'faulty')!.id);
+  expect(runs.length).toBeGreaterThan(0);
+  for (const run of runs.slice(0, 50)) {
+    const id = (run as Record<string, unknown>)['result.trace.id'];
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect((run as Record<string, unknown>)['result.trace.timestamp']).toEqual(expect.any(Number));
+    expect(sent.includes(Buffer.from(String(id), 'hex'))).toBe(true);
+  }
 });
