@@ -5,6 +5,8 @@
  */
 import { ApiError, type ApiErrorInit } from '../shared/api-error';
 
+export { isRetryableStatus } from '../shared/retry';
+
 /** Codes the client sets itself; otherwise `errorCode` is the problem's `error_code`, if any. */
 export const ARIZE_ERROR_CODES = {
   network: 'network_error',
@@ -13,11 +15,6 @@ export const ARIZE_ERROR_CODES = {
   nameNotFound: 'name_not_found',
   nameAmbiguous: 'name_ambiguous',
 } as const;
-
-/** Statuses worth retrying: rate limiting and server-side failures (not 501, which never changes). */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || (status >= 500 && status !== 501);
-}
 
 /** Fields of an {@link ArizeApiError}; `message` is built from them. */
 export interface ArizeApiErrorInit extends ApiErrorInit {

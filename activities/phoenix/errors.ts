@@ -1,10 +1,7 @@
 /** The one error the Phoenix client throws: an HTTP error status, no response, or a body that breaks the contract. */
 import { ApiError, type ApiErrorInit } from '../shared/api-error';
 
-/** Statuses worth retrying: rate limiting and server-side failures (not 501, which never changes). */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || (status >= 500 && status !== 501);
-}
+export { isRetryableStatus } from '../shared/retry';
 
 /** A failed Phoenix call; `retryable` and `retryAfterMs` as for Arize, so an activity can set `nextRetryDelay`. */
 export class PhoenixApiError extends ApiError {

@@ -4,10 +4,9 @@
  * calls that may repeat. Phoenix's error bodies are text/plain or FastAPI's `{ detail }`.
  */
 import { STATUS_CODES } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { backoffMs, RETRY_CAP_MS } from '../arize/retry';
+import { withRetries } from '../shared/retry';
 import { bodyExcerpt, exchange, networkErrorInit, ownDispatcher, parseJsonBody, parseRetryAfter, redactor } from '../shared/http-transport';
 import { isRetryableStatus, PhoenixApiError } from './errors';
 
@@ -82,18 +81,8 @@ export function createPhoenixHttp(options: PhoenixHttpOptions): PhoenixHttp {
     return body.data;
   }
 
-  async function send<S extends z.ZodType>(request: PhoenixRequest<S>): Promise<z.output<S>> {
-    const maxRetries = request.retry === false ? 0 : options.maxRetries;
-    for (let retry = 0; ; retry++) {
-      try {
-        return await once(request);
-      } catch (err) {
-        // A Retry-After beyond the cap goes to the activity, which waits it out without a slot.
-        const tooLong = err instanceof PhoenixApiError && err.retryAfterMs !== undefined && err.retryAfterMs > RETRY_CAP_MS;
-        if (!(err instanceof PhoenixApiError) || !err.retryable || retry >= maxRetries || tooLong) throw err;
-        await sleep(Math.max(backoffMs(retry), err.retryAfterMs ?? 0), undefined, request.signal ? { signal: request.signal } : undefined);
-      }
-    }
+  function send<S extends z.ZodType>(request: PhoenixRequest<S>): Promise<z.output<S>> {
+    return withRetries(() => once(request), { maxRetries: request.retry === false ? 0 : options.maxRetries, signal: request.signal });
   }
 
   return { send, close: () => transport.close() };
