@@ -10,6 +10,7 @@ import {
   listDatasetsSchema,
   listExamplesSchema,
   listExperimentsSchema,
+  listProjectsSchema,
   listRunsSchema,
   listVersionsSchema,
 } from './schemas';
@@ -90,6 +91,11 @@ export function createPhoenixClient(options: PhoenixClientOptions): PhoenixHttpC
       const path = `/v1/datasets/${enc(datasetId)}/experiments`;
       const experiments = await all((cursor) => http.send({ method: 'GET', path, query: { limit: PAGE_LIMIT, cursor }, schema: listExperimentsSchema, signal: opts?.signal }));
       return experiments.map(toExperiment);
+    },
+
+    async listProjects(opts) {
+      const projects = await all((cursor) => http.send({ method: 'GET', path: '/v1/projects', query: { limit: PAGE_LIMIT, cursor }, schema: listProjectsSchema, signal: opts?.signal }));
+      return projects.map(({ id, name }) => ({ id, name }));
     },
 
     async createExperiment(datasetId, { name, versionId, repetitions, metadata }, opts) {

@@ -34,6 +34,7 @@ export const experimentSchema = z.looseObject({
   created_at: z.string().optional(),
 });
 export const getExperimentSchema = z.looseObject({ data: experimentSchema });
+export const listProjectsSchema = z.looseObject({ data: z.array(z.looseObject({ id: z.string().min(1), name: z.string() })), next_cursor: nextCursor });
 export const listExperimentsSchema = z.looseObject({ data: z.array(experimentSchema), next_cursor: nextCursor });
 
 export const runSchema = z.looseObject({

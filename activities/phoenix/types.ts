@@ -90,6 +90,8 @@ export interface PhoenixClient {
   /** Every example of the version: the endpoint does not page. */
   listExamples(datasetId: string, versionId: string, opts?: CallOptions): Promise<PhoenixExample[]>;
   listExperiments(datasetId: string, opts?: CallOptions): Promise<PhoenixExperiment[]>;
+  /** Every project (the trace projects), id and name: Phoenix's UI addresses a project by its id. */
+  listProjects(opts?: CallOptions): Promise<Array<{ id: string; name: string }>>;
   /** Not retried by the client: a create whose answer was lost is found by listing. */
   createExperiment(
     datasetId: string,

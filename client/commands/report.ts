@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { phoenixConfigFromEnv } from '../../activities/phoenix/config';
+import { phoenixConfigFromEnv, type PhoenixConfig } from '../../activities/phoenix/config';
+import { createPhoenixClient } from '../../activities/phoenix';
 import { connectionConfigFromEnv, workflowUiLink } from '../../connection/config';
 import { DEFAULT_TRACE_PROJECT } from '../../connection/tracing-config';
 import { compareExperiments } from '../compare/compare';
@@ -51,7 +52,7 @@ async function reportLinks(): Promise<ReportLinks> {
     throw new CliError(`configuration: ${(err as Error).message}`, EXIT.badInput);
   }
   const projectName = process.env.DXP_TRACE_PROJECT?.trim() || DEFAULT_TRACE_PROJECT;
-  const project = phoenix ? await phoenixProjectId(phoenix.baseUrl, phoenix.apiKey, projectName) : projectName;
+  const project = phoenix ? await phoenixProjectId(phoenix, projectName) : projectName;
   return {
     workflow: (workflowId) => workflowUiLink(temporal, workflowId),
     trace: (traceId) => (phoenix ? phoenixTraceUrl(phoenix.baseUrl, project, traceId) : undefined),
@@ -62,23 +63,15 @@ async function reportLinks(): Promise<ReportLinks> {
  * Phoenix's UI addresses a project by its id (`/projects/UHJvamVjdDoy/...`), not its name: look it
  * up once. A Phoenix that does not answer, or has no such project yet, keeps the name in the link.
  */
-async function phoenixProjectId(baseUrl: string, apiKey: string | undefined, name: string): Promise<string> {
+async function phoenixProjectId(config: PhoenixConfig, name: string): Promise<string> {
+  const client = createPhoenixClient({ ...config, timeoutMs: 5_000, maxRetries: 0 });
   try {
-    let cursor: string | null = null;
-    for (let page = 0; page < 20; page++) {
-      const url = `${baseUrl.replace(/\/$/, '')}/v1/projects?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const response = await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: AbortSignal.timeout(5_000) });
-      if (!response.ok) return name;
-      const body = (await response.json()) as { data: Array<{ id: string; name: string }>; next_cursor: string | null };
-      const found = body.data.find((p) => p.name === name);
-      if (found) return found.id;
-      cursor = body.next_cursor;
-      if (!cursor) return name;
-    }
+    return (await client.listProjects()).find((p) => p.name === name)?.id ?? name;
   } catch {
-    // the link keeps the name
+    return name; // the link keeps the name
+  } finally {
+    await client.close();
   }
-  return name;
 }
 
 /** An experiment name as a file name: path separators and characters Windows refuses become `_`. */
