@@ -9,6 +9,7 @@ import { FAILURE_TYPES } from '../core/failure-types';
 import { PhoenixApiError } from './phoenix/errors';
 import type { PhoenixClient } from './phoenix/types';
 import { uploadPhoenixRuns, type PhoenixUploadInput, type PhoenixUploadResult } from './phoenix/upload';
+import { apiFailure } from './shared/api-failure';
 import { heartbeatEvery } from './shared/heartbeat';
 
 export type PhoenixUploadActivityInput = PhoenixUploadInput;
@@ -34,12 +35,5 @@ export type PhoenixUploadActivities = ReturnType<typeof createPhoenixUploadActiv
 
 /** Transient Phoenix errors retry (after Retry-After when given); rejections do not. */
 function toFailure(err: unknown): unknown {
-  if (!(err instanceof PhoenixApiError)) return err;
-  return ApplicationFailure.create({
-    type: err.retryable ? 'PhoenixUnavailable' : 'PhoenixRejected',
-    message: err.message,
-    nonRetryable: !err.retryable,
-    cause: err,
-    ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
-  });
+  return err instanceof PhoenixApiError ? apiFailure(err, 'Phoenix') : err;
 }

@@ -9,6 +9,7 @@ import { ArizeApiError } from './arize/errors';
 import type { ArizeClient } from './arize/types';
 import { ExperimentNameTakenError, uploadRuns, type UploadResult } from './arize/upload';
 import { FAILURE_TYPES } from '../core/failure-types';
+import { apiFailure } from './shared/api-failure';
 import { heartbeatEvery } from './shared/heartbeat';
 
 export interface UploadActivityInput {
@@ -47,14 +48,5 @@ export type UploadActivities = ReturnType<typeof createUploadActivities>;
 /** Transient Arize errors retry (after Retry-After when given); rejections and name clashes do not. */
 function toFailure(err: unknown): unknown {
   if (err instanceof ExperimentNameTakenError) return ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES.experimentNameTaken);
-  if (err instanceof ArizeApiError) {
-    return ApplicationFailure.create({
-      type: err.retryable ? 'ArizeUnavailable' : 'ArizeRejected',
-      message: err.message,
-      nonRetryable: !err.retryable,
-      cause: err,
-      ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
-    });
-  }
-  return err;
+  return err instanceof ArizeApiError ? apiFailure(err, 'Arize') : err;
 }
