@@ -3,10 +3,10 @@
  * experiment (adopted by its metadata, else made on the version pinned by the spec, else the
  * newest), in batches; safe to run again, since Phoenix keeps one run per (example, repetition).
  */
+import { forEachBatch } from './batches';
 import { createPhoenixClient, findOurs, phoenixConfigFromEnv, uploadPhoenixRuns, type PhoenixHttpClient } from '../activities/phoenix';
 import { createDatasetSources } from '../activities/datasets';
 import type { ResultsStore } from '../activities/sinks';
-import type { RunRecord } from '../core/records';
 import type { ExperimentSpec, PhoenixDatasetSpec } from '../core/spec';
 import { CliError, EXIT } from './cli-context';
 
@@ -27,21 +27,13 @@ export async function uploadToPhoenix(store: ResultsStore, spec: ExperimentSpec 
     const versionId = existing?.dataset_version_id ?? source.versionId;
     let appended = 0;
     let alreadyStored = 0;
-    let batch: RunRecord[] = [];
-    const send = async () => {
-      if (batch.length === 0) return;
-      const input = { experimentName: spec.name, datasetId: source.datasetId, versionId, repetitions: spec.repetitions, ownerWorkflowId: owner, runs: batch };
+    await forEachBatch(store.readRuns(spec.name), BATCH, async (runs) => {
+      const input = { experimentName: spec.name, datasetId: source.datasetId, versionId, repetitions: spec.repetitions, ownerWorkflowId: owner, runs };
       const result = await uploadPhoenixRuns(client, { ...input, ...(experimentId ? { phoenixExperimentId: experimentId } : {}) });
       experimentId = result.phoenixExperimentId;
       appended += result.appended;
       alreadyStored += result.alreadyStored;
-      batch = [];
-    };
-    for await (const run of store.readRuns(spec.name)) {
-      batch.push(run);
-      if (batch.length === BATCH) await send();
-    }
-    await send();
+    });
     process.stdout.write(`Phoenix experiment ${experimentId ?? '(none: no runs stored)'}: ${appended} runs sent, ${alreadyStored} already there.\n`);
     return EXIT.ok;
   } finally {

@@ -3,9 +3,9 @@
  * experiment, e.g. after Arize was down or rejected them. Safe to run again: runs already in Arize are
  * skipped, and an existing experiment is adopted only if this pipeline made it.
  */
+import { forEachBatch } from '../batches';
 import { uploadRuns } from '../../activities/arize/upload';
 import type { ResultsStore } from '../../activities/sinks';
-import type { RunRecord } from '../../core/records';
 import { experimentWorkflowId } from '../../workflows/experiment-contract';
 import { isArizeDataset, isPhoenixDataset, type ExperimentSpec } from '../../core/spec';
 import { arizeClientFromEnv, checkArizeTarget } from '../arize-cli';
@@ -36,20 +36,12 @@ async function upload(store: ResultsStore, where: string, name: string): Promise
     let experimentId: string | undefined;
     let appended = 0;
     let alreadyStored = 0;
-    let batch: RunRecord[] = [];
-    const send = async () => {
-      if (batch.length === 0) return;
-      const result = await uploadRuns(client, { experimentName: name, datasetId, ownerWorkflowId: owner, ...(experimentId ? { arizeExperimentId: experimentId } : {}), runs: batch, reconcile: true });
+    await forEachBatch(store.readRuns(name), BATCH, async (runs) => {
+      const result = await uploadRuns(client, { experimentName: name, datasetId, ownerWorkflowId: owner, ...(experimentId ? { arizeExperimentId: experimentId } : {}), runs, reconcile: true });
       experimentId = result.arizeExperimentId;
       appended += result.appended;
       alreadyStored += result.alreadyStored;
-      batch = [];
-    };
-    for await (const run of store.readRuns(name)) {
-      batch.push(run);
-      if (batch.length === BATCH) await send();
-    }
-    await send();
+    });
     process.stdout.write(`Arize experiment ${experimentId ?? '(none: no runs stored)'}: ${appended} runs appended, ${alreadyStored} already there.\n`);
     return EXIT.ok;
   } finally {
